@@ -1,0 +1,1811 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * sendmmsg_trace - trace every sendmmsg(2) call and each message's fate.
+ *
+ * Two kretprobes do the work:
+ *  - on __sys_sendmmsg (native, compat and socketcall entries all pass
+ *    through it): the entry handler copies the caller's mmsghdr vector
+ *    into a preallocated staging slot, the return handler turns the slot
+ *    into one record in the per-CPU ring of the CPU it returns on;
+ *  - on the per-message send function (___sys_sendmsg): its return value
+ *    is the message's own result, including the error that sendmmsg
+ *    drops when a later message fails after earlier ones were sent.
+ *
+ * Records are read from /dev/sendmmsg_trace, as text lines by default or
+ * as the binary records of sendmmsg_trace.h.  See docs/design.md.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/atomic.h>
+#include <linux/cgroup.h>
+#include <linux/compat.h>
+#include <linux/cred.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/hash.h>
+#include <linux/irq_work.h>
+#include <linux/kprobes.h>
+#include <linux/miscdevice.h>
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+#include <linux/mutex.h>
+#include <linux/net.h>
+#include <linux/poll.h>
+#include <linux/ptrace.h>
+#include <linux/rcupdate.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+#include <linux/socket.h>
+#include <linux/string.h>
+#include <linux/time64.h>
+#include <linux/timekeeping.h>
+#include <linux/uaccess.h>
+#include <linux/uio.h>
+#include <linux/un.h>
+#include <linux/vmalloc.h>
+#include <linux/wait.h>
+#include <net/compat.h>
+#include <net/inet_sock.h>
+#include <net/ipv6.h>
+#include <net/sock.h>
+
+#include "sendmmsg_trace.h"
+
+#define SMT_VERSION		"0.1.0"
+#define SMT_REC_ALIGN		8
+#define SMT_IOV_CHUNK		8	/* iovecs read per nofault copy */
+
+/* ---- module parameters ------------------------------------------------ */
+
+static unsigned int buffer_kb = 512;
+module_param(buffer_kb, uint, 0444);
+MODULE_PARM_DESC(buffer_kb,
+		 "Ring buffer size per CPU in KiB, rounded up to a power of two (4-65536, default 512)");
+
+static unsigned int max_msgs = 16;
+module_param(max_msgs, uint, 0444);
+MODULE_PARM_DESC(max_msgs,
+		 "Messages of a vector described per record (0-1024, default 16); totals cover the whole vector");
+
+static unsigned int capture_bytes;
+module_param(capture_bytes, uint, 0444);
+MODULE_PARM_DESC(capture_bytes,
+		 "Payload bytes captured per message (0-256, default 0 = off)");
+
+static unsigned int nr_slots = 64;
+module_param(nr_slots, uint, 0444);
+MODULE_PARM_DESC(nr_slots,
+		 "sendmmsg calls that can be in flight with their vector staged (8-4096, default 64); rounded up to a power of two");
+
+static unsigned int max_active;
+module_param(max_active, uint, 0444);
+MODULE_PARM_DESC(max_active,
+		 "kretprobe instances per probe (default 0 = max(2 * nr_slots, 4 * CPUs)); a call without one is counted as missed");
+
+static char entry_symbol[SMT_SYM_LEN] = "__sys_sendmmsg";
+module_param_string(entry_symbol, entry_symbol, sizeof(entry_symbol), 0444);
+MODULE_PARM_DESC(entry_symbol,
+		 "Function probed at entry and return of each sendmmsg call (default __sys_sendmmsg)");
+
+static char msg_symbol[SMT_SYM_LEN];
+module_param_string(msg_symbol, msg_symbol, sizeof(msg_symbol), 0444);
+MODULE_PARM_DESC(msg_symbol,
+		 "Per-message send function to probe (default: first of ___sys_sendmsg, ____sys_sendmsg, sock_sendmsg that registers)");
+
+static bool log_events;
+module_param(log_events, bool, 0644);
+MODULE_PARM_DESC(log_events,
+		 "Log one rate-limited dmesg line per traced call (default off; pr_debug lines are always available through dynamic debug)");
+
+static bool probe_only;
+module_param(probe_only, bool, 0644);
+MODULE_PARM_DESC(probe_only,
+		 "Benchmark floor: keep the probes registered but capture and emit nothing (default off)");
+
+static int smt_set_per_msg(const char *val, const struct kernel_param *kp);
+static const struct kernel_param_ops smt_per_msg_ops = {
+	.set = smt_set_per_msg,
+	.get = param_get_bool,
+};
+
+static bool per_msg_results = true;
+module_param_cb(per_msg_results, &smt_per_msg_ops, &per_msg_results, 0644);
+MODULE_PARM_DESC(per_msg_results,
+		 "Probe each message's own result (default on); off leaves only the return value");
+
+static int smt_set_filter_int(const char *val, const struct kernel_param *kp);
+static int smt_set_filter_str(const char *val, const struct kernel_param *kp);
+static const struct kernel_param_ops smt_filter_int_ops = {
+	.set = smt_set_filter_int,
+	.get = param_get_int,
+};
+
+static const struct kernel_param_ops smt_filter_str_ops = {
+	.set = smt_set_filter_str,
+	.get = param_get_string,
+};
+
+static int filter_tgid;
+module_param_cb(filter_tgid, &smt_filter_int_ops, &filter_tgid, 0644);
+MODULE_PARM_DESC(filter_tgid, "Trace only this process id (default 0 = all)");
+
+static int filter_uid = -1;
+module_param_cb(filter_uid, &smt_filter_int_ops, &filter_uid, 0644);
+MODULE_PARM_DESC(filter_uid, "Trace only this user id (default -1 = all)");
+
+static char filter_comm[SMT_COMM_LEN];
+static struct kparam_string filter_comm_param = {
+	.maxlen = sizeof(filter_comm),
+	.string = filter_comm,
+};
+
+module_param_cb(filter_comm, &smt_filter_str_ops, &filter_comm_param, 0644);
+MODULE_PARM_DESC(filter_comm, "Trace only tasks with this comm (default empty = all)");
+
+/* ---- state ------------------------------------------------------------ */
+
+/*
+ * One ring per CPU.  The producer is the return probe running on that CPU
+ * with preemption disabled, the consumer the single reader: an SPSC ring
+ * needs no lock, only acquire/release on head and tail.
+ */
+struct smt_ring {
+	u64 head;		/* bytes produced; written by the producer */
+	u64 tail;		/* bytes consumed; written by the reader */
+	atomic64_t pending_lost; /* drops not yet reported in the stream */
+	u8 *data;
+	u32 size;		/* power of two */
+	bool busy;		/* producer re-entry guard */
+	struct smt_stats stats;	/* updated by this CPU, delivered by reader */
+};
+
+/* Kept in the kretprobe instance: survives sleeping and migration. */
+struct smt_call_ctx {
+	u64 ts_entry;
+	u64 msgvec;
+	struct smt_slot *slot;
+	int missed_msg;		/* msg probe misses seen at entry */
+	s32 fd;
+	u32 vlen;
+	u32 flags;
+	u32 status;
+	bool active;		/* false: probe_only, emit nothing */
+};
+
+/* Staging area of one in-flight call: what the caller passed. */
+struct smt_slot {
+	struct smt_sock sock;
+	u64 bytes_sent;
+	u32 status;
+	u32 nr_msgs;		/* entries of msgs[] filled at entry */
+	u32 attempted;		/* per-message results seen */
+	u32 sent;
+	struct smt_msg *msgs;
+	u8 *payload;		/* capture_bytes per message */
+};
+
+struct smt_msg_ctx {
+	struct smt_slot *slot;
+};
+
+struct smt_filter_state {
+	struct smt_filter f;
+	struct rcu_head rcu;
+};
+
+struct smt_reader {
+	struct mutex lock;	/* serialises read() on one open file */
+	u32 format;
+	bool set_filter;
+	u8 *rec;		/* the record being delivered, binary */
+	char *text;		/* its text form */
+	size_t rec_cap;
+	size_t text_cap;
+	const u8 *out;		/* rec or text */
+	size_t out_len;
+	size_t out_pos;
+	int out_cpu;		/* ring the record came from, -1 if none */
+};
+
+static struct smt_ring __percpu *smt_rings;
+static struct smt_slot *smt_slots;
+static struct task_struct **smt_slot_owner;
+static unsigned int smt_slot_bits;
+static struct smt_filter_state __rcu *smt_filter;
+static DEFINE_MUTEX(smt_config_lock);
+static bool smt_ready;
+static atomic_t smt_open_count = ATOMIC_INIT(0);
+static atomic64_t smt_missed_reported = ATOMIC64_INIT(0);
+static u64 smt_memory_bytes;
+static u32 smt_ring_size;
+static size_t smt_max_record;
+static const char *smt_msg_symbol_used = "";
+
+static DECLARE_WAIT_QUEUE_HEAD(smt_wait);
+static struct irq_work smt_wake_work;
+
+static int smt_entry_handler(struct kretprobe_instance *ri,
+			     struct pt_regs *regs);
+static int smt_exit_handler(struct kretprobe_instance *ri,
+			    struct pt_regs *regs);
+static int smt_msg_entry_handler(struct kretprobe_instance *ri,
+				 struct pt_regs *regs);
+static int smt_msg_exit_handler(struct kretprobe_instance *ri,
+				struct pt_regs *regs);
+
+static struct kretprobe smt_entry_probe = {
+	.entry_handler = smt_entry_handler,
+	.handler = smt_exit_handler,
+	.data_size = sizeof(struct smt_call_ctx),
+};
+
+static struct kretprobe smt_msg_probe = {
+	.entry_handler = smt_msg_entry_handler,
+	.handler = smt_msg_exit_handler,
+	.data_size = sizeof(struct smt_msg_ctx),
+};
+
+static bool smt_msg_probe_registered;
+
+/* Tried in order when msg_symbol is empty; see docs/design.md. */
+static const char * const smt_msg_candidates[] = {
+	"___sys_sendmsg",
+	"____sys_sendmsg",
+	"sock_sendmsg",
+};
+
+/* ---- filter ----------------------------------------------------------- */
+
+static bool smt_filter_pass(void)
+{
+	const struct smt_filter_state *fs;
+	bool pass = true;
+
+	rcu_read_lock();
+	fs = rcu_dereference(smt_filter);
+	if (fs) {
+		const struct smt_filter *f = &fs->f;
+
+		if ((f->mask & SMT_FILTER_TGID) && current->tgid != f->tgid)
+			pass = false;
+		else if ((f->mask & SMT_FILTER_UID) &&
+			 from_kuid(&init_user_ns, current_uid()) != f->uid)
+			pass = false;
+		else if ((f->mask & SMT_FILTER_COMM) &&
+			 strncmp(current->comm, f->comm, SMT_COMM_LEN))
+			pass = false;
+	}
+	rcu_read_unlock();
+	return pass;
+}
+
+/* Publish @f (copied) as the active filter; a zero mask removes it. */
+static int smt_filter_install_locked(const struct smt_filter *f)
+{
+	struct smt_filter_state *fs = NULL, *old;
+
+	lockdep_assert_held(&smt_config_lock);
+	if (f->mask) {
+		fs = kzalloc(sizeof(*fs), GFP_KERNEL);
+		if (!fs)
+			return -ENOMEM;
+		fs->f = *f;
+	}
+	old = rcu_replace_pointer(smt_filter, fs,
+				  lockdep_is_held(&smt_config_lock));
+	if (old)
+		kfree_rcu(old, rcu);
+	return 0;
+}
+
+static int smt_filter_install(const struct smt_filter *f)
+{
+	int ret;
+
+	mutex_lock(&smt_config_lock);
+	ret = smt_filter_install_locked(f);
+	mutex_unlock(&smt_config_lock);
+	return ret;
+}
+
+static void smt_filter_get(struct smt_filter *out)
+{
+	const struct smt_filter_state *fs;
+
+	memset(out, 0, sizeof(*out));
+	rcu_read_lock();
+	fs = rcu_dereference(smt_filter);
+	if (fs)
+		*out = fs->f;
+	rcu_read_unlock();
+}
+
+/* Install the filter described by the filter_* module parameters. */
+static int smt_filter_from_params_locked(void)
+{
+	struct smt_filter f = {};
+
+	lockdep_assert_held(&smt_config_lock);
+	if (filter_tgid > 0) {
+		f.mask |= SMT_FILTER_TGID;
+		f.tgid = filter_tgid;
+	}
+	if (filter_uid >= 0) {
+		f.mask |= SMT_FILTER_UID;
+		f.uid = filter_uid;
+	}
+	strscpy(f.comm, filter_comm, sizeof(f.comm));
+	strim(f.comm);		/* "echo name >" leaves a newline */
+	if (f.comm[0])
+		f.mask |= SMT_FILTER_COMM;
+	return smt_filter_install_locked(&f);
+}
+
+static int smt_filter_from_params(void)
+{
+	int ret = 0;
+
+	mutex_lock(&smt_config_lock);
+	if (smt_ready)		/* not before init, not after exit */
+		ret = smt_filter_from_params_locked();
+	mutex_unlock(&smt_config_lock);
+	return ret;
+}
+
+static int smt_set_filter_int(const char *val, const struct kernel_param *kp)
+{
+	int ret = param_set_int(val, kp);
+
+	return ret ? ret : smt_filter_from_params();
+}
+
+static int smt_set_filter_str(const char *val, const struct kernel_param *kp)
+{
+	int ret = param_set_copystring(val, kp);
+
+	return ret ? ret : smt_filter_from_params();
+}
+
+static int smt_set_per_msg(const char *val, const struct kernel_param *kp)
+{
+	int ret = param_set_bool(val, kp);
+
+	if (ret)
+		return ret;
+	mutex_lock(&smt_config_lock);
+	if (smt_ready && smt_msg_probe_registered)
+		ret = per_msg_results ? enable_kretprobe(&smt_msg_probe) :
+					disable_kretprobe(&smt_msg_probe);
+	mutex_unlock(&smt_config_lock);
+	return ret;
+}
+
+/* ---- staging slots ---------------------------------------------------- */
+
+/*
+ * Slots are found by task: open addressing from a hash of the task
+ * pointer.  Only the owning task reads or writes a slot's contents, so
+ * the only shared accesses are the cmpxchg/stores on the owner array.
+ */
+static struct smt_slot *smt_slot_acquire(void)
+{
+	unsigned int n = 1U << smt_slot_bits;
+	unsigned int start = hash_ptr(current, smt_slot_bits);
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		unsigned int idx = (start + i) & (n - 1);
+
+		if (!READ_ONCE(smt_slot_owner[idx]) &&
+		    !cmpxchg(&smt_slot_owner[idx], NULL, current))
+			return &smt_slots[idx];
+	}
+	return NULL;
+}
+
+static struct smt_slot *smt_slot_find(void)
+{
+	unsigned int n = 1U << smt_slot_bits;
+	unsigned int start = hash_ptr(current, smt_slot_bits);
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		unsigned int idx = (start + i) & (n - 1);
+
+		if (READ_ONCE(smt_slot_owner[idx]) == current)
+			return &smt_slots[idx];
+	}
+	return NULL;
+}
+
+static void smt_slot_release(struct smt_slot *slot)
+{
+	smp_store_release(&smt_slot_owner[slot - smt_slots], NULL);
+}
+
+/* ---- copying the caller's vector (probe context: nofault only) -------- */
+
+/* One mmsghdr, native or compat, widened. */
+struct smt_uhdr {
+	u64 name;
+	u64 iov;
+	u64 iovlen;
+	u64 control;
+	u64 controllen;
+	u32 namelen;
+	u32 flags;
+};
+
+static int smt_read_hdr(u64 vec, u32 i, bool compat, struct smt_uhdr *h)
+{
+	if (!compat) {
+		struct mmsghdr m;
+		const void __user *p = u64_to_user_ptr(vec + (u64)i * sizeof(m));
+
+		if (copy_from_user_nofault(&m, p, sizeof(m)))
+			return -EFAULT;
+		h->name = (unsigned long)m.msg_hdr.msg_name;
+		h->namelen = m.msg_hdr.msg_namelen;
+		h->iov = (unsigned long)m.msg_hdr.msg_iov;
+		h->iovlen = m.msg_hdr.msg_iovlen;
+		h->control = (unsigned long)m.msg_hdr.msg_control;
+		h->controllen = m.msg_hdr.msg_controllen;
+		h->flags = m.msg_hdr.msg_flags;
+		return 0;
+	}
+#ifdef CONFIG_COMPAT
+	{
+		struct compat_mmsghdr m;
+		const void __user *p = u64_to_user_ptr(vec + (u64)i * sizeof(m));
+
+		if (copy_from_user_nofault(&m, p, sizeof(m)))
+			return -EFAULT;
+		h->name = m.msg_hdr.msg_name;
+		h->namelen = m.msg_hdr.msg_namelen;
+		h->iov = m.msg_hdr.msg_iov;
+		h->iovlen = m.msg_hdr.msg_iovlen;
+		h->control = m.msg_hdr.msg_control;
+		h->controllen = m.msg_hdr.msg_controllen;
+		h->flags = m.msg_hdr.msg_flags;
+		return 0;
+	}
+#else
+	return -EFAULT;
+#endif
+}
+
+static void smt_capture_name(struct smt_msg *m, const struct smt_uhdr *h)
+{
+	u32 len = min_t(u32, h->namelen, SMT_NAME_MAX);
+
+	if (!h->name || !h->namelen)
+		return;
+	if (h->namelen > SMT_NAME_MAX)
+		m->status |= SMT_MSG_NAME_TRUNC;
+	if (copy_from_user_nofault(m->name, u64_to_user_ptr(h->name), len)) {
+		m->status |= SMT_MSG_NAME_FAULT;
+		return;
+	}
+	m->name_len = len;
+}
+
+/* Read iovecs [first, first + n) into base/len arrays. */
+static int smt_read_iovs(u64 iov, u64 first, unsigned int n, bool compat,
+			 u64 *base, u64 *len)
+{
+	unsigned int i;
+
+	if (!compat) {
+		struct iovec v[SMT_IOV_CHUNK];
+		const void __user *p = u64_to_user_ptr(iov + first * sizeof(v[0]));
+
+		if (copy_from_user_nofault(v, p, n * sizeof(v[0])))
+			return -EFAULT;
+		for (i = 0; i < n; i++) {
+			base[i] = (unsigned long)v[i].iov_base;
+			len[i] = v[i].iov_len;
+		}
+		return 0;
+	}
+#ifdef CONFIG_COMPAT
+	{
+		struct compat_iovec v[SMT_IOV_CHUNK];
+		const void __user *p = u64_to_user_ptr(iov + first * sizeof(v[0]));
+
+		if (copy_from_user_nofault(v, p, n * sizeof(v[0])))
+			return -EFAULT;
+		for (i = 0; i < n; i++) {
+			base[i] = v[i].iov_base;
+			len[i] = v[i].iov_len;
+		}
+		return 0;
+	}
+#else
+	return -EFAULT;
+#endif
+}
+
+/* Append the start of one iovec's data to the message's payload. */
+static void smt_capture_payload(struct smt_msg *m, u8 *payload, u64 base,
+				u64 len)
+{
+	u32 room = capture_bytes - m->payload_len;
+	u32 n = min_t(u64, len, room);
+
+	if (!n || (m->status & SMT_MSG_PAYLOAD_FAULT))
+		return;
+	if (copy_from_user_nofault(payload + m->payload_len,
+				   u64_to_user_ptr(base), n)) {
+		m->status |= SMT_MSG_PAYLOAD_FAULT;
+		return;
+	}
+	m->payload_len += n;
+}
+
+static void smt_capture_iovs(struct smt_msg *m, u8 *payload,
+			     const struct smt_uhdr *h, bool compat)
+{
+	u64 nr = min_t(u64, h->iovlen, SMT_MAX_IOVS_READ);
+	u64 base[SMT_IOV_CHUNK], len[SMT_IOV_CHUNK];
+	u64 done;
+	unsigned int i, n;
+
+	if (h->iovlen > SMT_MAX_IOVS_READ)
+		m->status |= SMT_MSG_IOV_TRUNC;
+	for (done = 0; done < nr; done += n) {
+		n = min_t(u64, nr - done, SMT_IOV_CHUNK);
+		if (smt_read_iovs(h->iov, done, n, compat, base, len)) {
+			m->status |= SMT_MSG_IOV_FAULT;
+			return;
+		}
+		for (i = 0; i < n; i++) {
+			m->bytes += len[i];
+			if (capture_bytes)
+				smt_capture_payload(m, payload, base[i], len[i]);
+		}
+	}
+}
+
+/* Level and type of the first SMT_MAX_CMSGS control messages. */
+static void smt_capture_cmsgs(struct smt_msg *m, const struct smt_uhdr *h,
+			      bool compat)
+{
+	u64 off = 0;
+	size_t hlen = compat ? sizeof(struct compat_cmsghdr) :
+			       sizeof(struct cmsghdr);
+
+	if (!h->control)
+		return;
+	while (off + hlen <= h->controllen) {
+		const void __user *p = u64_to_user_ptr(h->control + off);
+		u64 clen;
+		s32 level, type;
+
+		if (m->ncmsg == SMT_MAX_CMSGS) {
+			m->status |= SMT_MSG_CMSG_MORE;
+			return;
+		}
+		if (compat) {
+			struct compat_cmsghdr c;
+
+			if (copy_from_user_nofault(&c, p, sizeof(c)))
+				goto fault;
+			clen = c.cmsg_len;
+			level = c.cmsg_level;
+			type = c.cmsg_type;
+		} else {
+			struct cmsghdr c;
+
+			if (copy_from_user_nofault(&c, p, sizeof(c)))
+				goto fault;
+			clen = c.cmsg_len;
+			level = c.cmsg_level;
+			type = c.cmsg_type;
+		}
+		m->cmsg[m->ncmsg].level = level;
+		m->cmsg[m->ncmsg].type = type;
+		m->ncmsg++;
+		if (clen < hlen)	/* the kernel rejects it: stop here */
+			return;
+		off += compat ? ALIGN(clen, sizeof(s32)) : ALIGN(clen, sizeof(long));
+	}
+	return;
+fault:
+	m->status |= SMT_MSG_CTRL_FAULT;
+}
+
+static void smt_capture_msg(struct smt_msg *m, u8 *payload,
+			    const struct smt_uhdr *h, bool compat)
+{
+	m->name_ptr = h->name;
+	m->namelen = h->namelen;
+	m->iov_ptr = h->iov;
+	m->iovlen = h->iovlen;
+	m->control_ptr = h->control;
+	m->controllen = h->controllen;
+	m->flags = h->flags;
+	smt_capture_name(m, h);
+	smt_capture_iovs(m, payload, h, compat);
+	smt_capture_cmsgs(m, h, compat);
+}
+
+#define SMT_MSG_ANY_FAULT (SMT_MSG_NAME_FAULT | SMT_MSG_IOV_FAULT | \
+			   SMT_MSG_CTRL_FAULT | SMT_MSG_PAYLOAD_FAULT)
+
+/* Copy up to max_msgs entries of the vector; stop at the first bad one. */
+static void smt_capture_vector(struct smt_slot *slot,
+			       const struct smt_call_ctx *ctx)
+{
+	bool compat = ctx->status & SMT_ST_COMPAT;
+	u32 n = min3(ctx->vlen, (u32)UIO_MAXIOV, max_msgs);
+	u32 i;
+
+	if (min_t(u32, ctx->vlen, UIO_MAXIOV) > max_msgs)
+		slot->status |= SMT_ST_TRUNCATED;
+	for (i = 0; i < n; i++) {
+		struct smt_msg *m = &slot->msgs[i];
+		u8 *payload = slot->payload + (size_t)i * capture_bytes;
+		struct smt_uhdr h;
+
+		memset(m, 0, sizeof(*m));
+		slot->nr_msgs = i + 1;
+		if (smt_read_hdr(ctx->msgvec, i, compat, &h)) {
+			m->status |= SMT_MSG_HDR_FAULT;
+			slot->status |= SMT_ST_VEC_FAULT;
+			return;
+		}
+		smt_capture_msg(m, payload, &h, compat);
+		if (m->status & SMT_MSG_ANY_FAULT)
+			slot->status |= SMT_ST_FIELD_FAULT;
+	}
+}
+
+/* ---- socket description ----------------------------------------------- */
+
+static void smt_inet_addr(struct smt_inet_addr *a, u16 family, __be32 v4,
+			  const struct in6_addr *v6, __be16 port)
+{
+	a->family = family;
+	a->port = ntohs(port);
+	if (family == AF_INET)
+		memcpy(a->addr, &v4, sizeof(v4));
+	else if (v6)
+		memcpy(a->addr, v6, sizeof(*v6));
+}
+
+static void smt_capture_inet(struct smt_sock *s, struct sock *sk)
+{
+	const struct inet_sock *inet = inet_sk(sk);
+	__be16 dport = READ_ONCE(inet->inet_dport);
+
+	s->flags |= SMT_SOCK_INET_ADDRS;
+	if (dport)
+		s->flags |= SMT_SOCK_CONNECTED;
+#if IS_ENABLED(CONFIG_IPV6)
+	if (s->family == AF_INET6) {
+		smt_inet_addr(&s->local, AF_INET6, 0, &sk->sk_v6_rcv_saddr,
+			      READ_ONCE(inet->inet_sport));
+		smt_inet_addr(&s->peer, AF_INET6, 0, &sk->sk_v6_daddr, dport);
+		return;
+	}
+#endif
+	smt_inet_addr(&s->local, AF_INET, READ_ONCE(inet->inet_saddr), NULL,
+		      READ_ONCE(inet->inet_sport));
+	smt_inet_addr(&s->peer, AF_INET, READ_ONCE(inet->inet_daddr), NULL,
+		      dport);
+}
+
+/* Caller holds a reference on @sock's file (the syscall does). */
+static void smt_capture_sock(struct smt_slot *slot, struct socket *sock)
+{
+	struct smt_sock *s = &slot->sock;
+	struct sock *sk = sock ? READ_ONCE(sock->sk) : NULL;
+
+	if (!sk)
+		return;
+	memset(s, 0, sizeof(*s));
+	s->family = READ_ONCE(sk->sk_family);
+	s->type = READ_ONCE(sock->type);
+	s->protocol = READ_ONCE(sk->sk_protocol);
+	if (s->family == AF_INET || s->family == AF_INET6)
+		smt_capture_inet(s, sk);
+	slot->status |= SMT_ST_SOCK_VALID;
+}
+
+/* Fallback when no message reached the per-message probe. */
+static void smt_capture_sock_by_fd(struct smt_slot *slot, int fd)
+{
+	struct file *file;
+	struct socket *sock;
+
+	if (fd < 0)
+		return;
+	file = fget(fd);	/* RCU lookup; fput() only queues task work */
+	if (!file)
+		return;
+	sock = sock_from_file(file);
+	if (sock)
+		smt_capture_sock(slot, sock);
+	fput(file);
+}
+
+/* ---- ring buffer ------------------------------------------------------ */
+
+static void smt_ring_write(struct smt_ring *r, u64 pos, const void *src,
+			   size_t len)
+{
+	u32 off = pos & (r->size - 1);
+	size_t first = min_t(size_t, len, r->size - off);
+
+	memcpy(r->data + off, src, first);
+	memcpy(r->data, (const u8 *)src + first, len - first);
+}
+
+static void smt_ring_zero(struct smt_ring *r, u64 pos, size_t len)
+{
+	u32 off = pos & (r->size - 1);
+	size_t first = min_t(size_t, len, r->size - off);
+
+	memset(r->data + off, 0, first);
+	memset(r->data, 0, len - first);
+}
+
+static void smt_ring_read(const struct smt_ring *r, u64 pos, void *dst,
+			  size_t len)
+{
+	u32 off = pos & (r->size - 1);
+	size_t first = min_t(size_t, len, r->size - off);
+
+	memcpy(dst, r->data + off, first);
+	memcpy((u8 *)dst + first, r->data, len - first);
+}
+
+static u64 smt_missed_total(void)
+{
+	return (u64)(unsigned int)READ_ONCE(smt_entry_probe.nmissed) +
+	       READ_ONCE(smt_entry_probe.kp.nmissed);
+}
+
+/* Probe misses not yet reported in the stream: claim them once. */
+static u64 smt_claim_missed(void)
+{
+	s64 now = smt_missed_total();
+	s64 prev = atomic64_read(&smt_missed_reported);
+
+	while (now > prev) {
+		if (atomic64_try_cmpxchg(&smt_missed_reported, &prev, now))
+			return now - prev;
+	}
+	return 0;
+}
+
+static void smt_wake_reader(struct irq_work *work)
+{
+	wake_up_interruptible(&smt_wait);
+}
+
+/* Size of a record with @nr messages and @payload bytes of payload. */
+static size_t smt_record_size(u32 nr, size_t payload)
+{
+	return ALIGN(sizeof(struct smt_call) + (size_t)nr * sizeof(struct smt_msg) +
+		     payload, SMT_REC_ALIGN);
+}
+
+static size_t smt_payload_total(const struct smt_slot *slot, u32 nr)
+{
+	size_t total = 0;
+	u32 i;
+
+	for (i = 0; i < nr; i++)
+		total += slot->msgs[i].payload_len;
+	return total;
+}
+
+/* Write the call record; false if the ring has no room. */
+static bool smt_ring_put(struct smt_ring *r, struct smt_call *c,
+			 struct smt_slot *slot)
+{
+	size_t payload = slot ? smt_payload_total(slot, c->nr_msgs) : 0;
+	size_t size = smt_record_size(c->nr_msgs, payload);
+	size_t used = sizeof(*c) + (size_t)c->nr_msgs * sizeof(struct smt_msg);
+	u64 tail = smp_load_acquire(&r->tail);
+	u64 pos = r->head;
+	u32 i, off;
+
+	while (size > r->size && c->nr_msgs) {	/* never fits: shorten */
+		c->nr_msgs--;
+		c->status |= SMT_ST_SHORTENED;
+		payload = smt_payload_total(slot, c->nr_msgs);
+		size = smt_record_size(c->nr_msgs, payload);
+		used = sizeof(*c) + (size_t)c->nr_msgs * sizeof(struct smt_msg);
+	}
+	if (pos - tail + size > r->size)
+		return false;
+
+	c->hdr.size = size;
+	c->hdr.lost = atomic64_xchg(&r->pending_lost, 0) + smt_claim_missed();
+	off = used;
+	for (i = 0; i < c->nr_msgs; i++) {
+		slot->msgs[i].payload_off = slot->msgs[i].payload_len ? off : 0;
+		off += slot->msgs[i].payload_len;
+	}
+	smt_ring_write(r, pos, c, sizeof(*c));
+	if (c->nr_msgs)
+		smt_ring_write(r, pos + sizeof(*c), slot->msgs,
+			       (size_t)c->nr_msgs * sizeof(struct smt_msg));
+	for (i = 0; i < c->nr_msgs; i++)
+		smt_ring_write(r, pos + slot->msgs[i].payload_off,
+			       slot->payload + (size_t)i * capture_bytes,
+			       slot->msgs[i].payload_len);
+	smt_ring_zero(r, pos + used + payload, size - used - payload);
+	smp_store_release(&r->head, pos + size);
+	return true;
+}
+
+/* Called from the return probe, preemption disabled. */
+static void smt_emit(struct smt_call *c, struct smt_slot *slot)
+{
+	struct smt_ring *r = this_cpu_ptr(smt_rings);
+	bool ok = false;
+
+	if (!READ_ONCE(r->busy)) {
+		WRITE_ONCE(r->busy, true);
+		ok = smt_ring_put(r, c, slot);
+		WRITE_ONCE(r->busy, false);
+	}
+	if (!ok) {
+		atomic64_inc(&r->pending_lost);
+		r->stats.lost++;
+		return;
+	}
+	/* Pairs with the barrier in wait_event: see wq_has_sleeper(). */
+	if (wq_has_sleeper(&smt_wait))
+		irq_work_queue(&smt_wake_work);
+}
+
+/* ---- probes ----------------------------------------------------------- */
+
+static int smt_entry_handler(struct kretprobe_instance *ri,
+			     struct pt_regs *regs)
+{
+	struct smt_call_ctx *ctx = (struct smt_call_ctx *)ri->data;
+	bool forbid_compat = regs_get_kernel_argument(regs, 4) & 0xff;
+	struct smt_slot *slot;
+
+	memset(ctx, 0, sizeof(*ctx));
+	if (READ_ONCE(probe_only))
+		return 0;
+	if (!smt_filter_pass()) {
+		this_cpu_inc(smt_rings->stats.filtered);
+		return 1;	/* no return probe for this call */
+	}
+	ctx->active = true;
+	ctx->ts_entry = ktime_get_ns();
+	ctx->fd = regs_get_kernel_argument(regs, 0);
+	ctx->msgvec = regs_get_kernel_argument(regs, 1);
+	ctx->vlen = regs_get_kernel_argument(regs, 2);
+	ctx->flags = regs_get_kernel_argument(regs, 3);
+	if ((ctx->flags & MSG_CMSG_COMPAT) && !forbid_compat) {
+		ctx->status |= SMT_ST_COMPAT;
+		ctx->flags &= ~MSG_CMSG_COMPAT;	/* added by the kernel */
+	}
+	if (ctx->vlen > UIO_MAXIOV)
+		ctx->status |= SMT_ST_VLEN_CLAMPED;
+	if (!READ_ONCE(per_msg_results))
+		ctx->status |= SMT_ST_NO_RESULTS;
+	ctx->missed_msg = READ_ONCE(smt_msg_probe.nmissed);
+
+	slot = smt_slot_acquire();
+	if (!slot) {
+		ctx->status |= SMT_ST_NO_SLOT;
+		return 0;
+	}
+	slot->status = 0;
+	slot->nr_msgs = 0;
+	slot->attempted = 0;
+	slot->sent = 0;
+	slot->bytes_sent = 0;
+	memset(&slot->sock, 0, sizeof(slot->sock));
+	smt_capture_vector(slot, ctx);
+	ctx->slot = slot;
+	return 0;
+}
+
+/* Results the per-message probe could not have seen completely. */
+static bool smt_results_incomplete(const struct smt_call_ctx *ctx,
+				   const struct smt_slot *slot, int ret)
+{
+	if (READ_ONCE(smt_msg_probe.nmissed) != ctx->missed_msg)
+		return true;
+	return ret > 0 && slot->sent < (u32)ret;
+}
+
+static void smt_fill_task(struct smt_call *c)
+{
+	c->tgid = current->tgid;
+	c->tid = current->pid;
+	c->uid = from_kuid_munged(&init_user_ns, current_uid());
+	c->gid = from_kgid_munged(&init_user_ns, current_gid());
+	strscpy_pad(c->comm, current->comm, sizeof(c->comm));
+#ifdef CONFIG_CGROUPS
+	rcu_read_lock();
+	c->cgroup_id = cgroup_id(task_dfl_cgroup(current));
+	rcu_read_unlock();
+#endif
+}
+
+static void smt_fill_from_slot(struct smt_call *c, struct smt_slot *slot,
+			       const struct smt_call_ctx *ctx, int ret)
+{
+	if (!(slot->status & SMT_ST_SOCK_VALID))
+		smt_capture_sock_by_fd(slot, ctx->fd);
+	if (!(c->status & SMT_ST_NO_RESULTS) &&
+	    smt_results_incomplete(ctx, slot, ret))
+		c->status |= SMT_ST_NO_RESULTS;
+	c->status |= slot->status;
+	c->sock = slot->sock;
+	c->nr_msgs = slot->nr_msgs;
+	c->msgs_attempted = slot->attempted;
+	c->msgs_sent = slot->sent;
+	c->bytes_sent = slot->bytes_sent;
+}
+
+static void smt_log_call(const struct smt_call *c)
+{
+	if (unlikely(READ_ONCE(log_events)))
+		pr_info_ratelimited("%s[%u/%u] fd=%d vlen=%u flags=0x%x ret=%lld sent=%u/%u\n",
+				    c->comm, c->tgid, c->tid, c->fd, c->vlen,
+				    c->flags, c->ret, c->msgs_sent,
+				    c->msgs_attempted);
+	else
+		pr_debug("%s[%u/%u] fd=%d vlen=%u flags=0x%x ret=%lld sent=%u/%u\n",
+			 c->comm, c->tgid, c->tid, c->fd, c->vlen, c->flags,
+			 c->ret, c->msgs_sent, c->msgs_attempted);
+}
+
+static int smt_exit_handler(struct kretprobe_instance *ri,
+			    struct pt_regs *regs)
+{
+	struct smt_call_ctx *ctx = (struct smt_call_ctx *)ri->data;
+	int ret = (int)regs_return_value(regs);
+	struct smt_ring *r;
+	struct smt_call c;
+
+	if (!ctx->active)
+		return 0;
+	memset(&c, 0, sizeof(c));
+	c.hdr.type = SMT_REC_CALL;
+	c.hdr.abi_version = SMT_ABI_VERSION;
+	c.hdr.ts_ns = ktime_get_ns();
+	c.ts_entry_ns = ctx->ts_entry;
+	c.latency_ns = c.hdr.ts_ns - ctx->ts_entry;
+	c.msgvec = ctx->msgvec;
+	c.ret = ret;
+	c.fd = ctx->fd;
+	c.vlen = ctx->vlen;
+	c.flags = ctx->flags;
+	c.status = ctx->status;
+	c.cpu = smp_processor_id();
+	c.call_size = sizeof(c);
+	c.msg_size = sizeof(struct smt_msg);
+	smt_fill_task(&c);
+	if (ctx->slot)
+		smt_fill_from_slot(&c, ctx->slot, ctx, ret);
+
+	r = this_cpu_ptr(smt_rings);
+	r->stats.seen++;
+	if (c.status & (SMT_ST_VEC_FAULT | SMT_ST_FIELD_FAULT))
+		r->stats.faults++;
+	smt_emit(&c, ctx->slot);
+	smt_log_call(&c);
+	if (ctx->slot)
+		smt_slot_release(ctx->slot);
+	return 0;
+}
+
+static int smt_msg_entry_handler(struct kretprobe_instance *ri,
+				 struct pt_regs *regs)
+{
+	struct smt_msg_ctx *mctx = (struct smt_msg_ctx *)ri->data;
+	struct smt_slot *slot = smt_slot_find();
+
+	if (!slot)
+		return 1;	/* plain sendmsg(2), or an untraced call */
+	mctx->slot = slot;
+	if (!(slot->status & SMT_ST_SOCK_VALID))
+		smt_capture_sock(slot, (struct socket *)
+				 regs_get_kernel_argument(regs, 0));
+	return 0;
+}
+
+static int smt_msg_exit_handler(struct kretprobe_instance *ri,
+				struct pt_regs *regs)
+{
+	struct smt_msg_ctx *mctx = (struct smt_msg_ctx *)ri->data;
+	struct smt_slot *slot = mctx->slot;
+	int ret = (int)regs_return_value(regs);
+	u32 idx = slot->attempted++;
+
+	if (ret >= 0) {
+		slot->sent++;
+		slot->bytes_sent += ret;
+	}
+	if (idx < slot->nr_msgs) {
+		slot->msgs[idx].status |= SMT_MSG_ATTEMPTED;
+		slot->msgs[idx].result = ret;
+	}
+	return 0;
+}
+
+/* ---- reading: merge the rings ----------------------------------------- */
+
+/* The CPU whose oldest record is the oldest of all, or -1. */
+static int smt_oldest_cpu(void)
+{
+	u64 best_ts = U64_MAX;
+	int cpu, best = -1;
+
+	for_each_possible_cpu(cpu) {
+		struct smt_ring *r = per_cpu_ptr(smt_rings, cpu);
+		u64 head = smp_load_acquire(&r->head);
+		struct smt_rec_hdr h;
+
+		if (head == r->tail)
+			continue;
+		smt_ring_read(r, r->tail, &h, sizeof(h));
+		if (h.ts_ns < best_ts) {
+			best_ts = h.ts_ns;
+			best = cpu;
+		}
+	}
+	return best;
+}
+
+static bool smt_data_ready(void)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		struct smt_ring *r = per_cpu_ptr(smt_rings, cpu);
+
+		if (smp_load_acquire(&r->head) != r->tail ||
+		    atomic64_read(&r->pending_lost))
+			return true;
+	}
+	return smt_missed_total() > (u64)atomic64_read(&smt_missed_reported);
+}
+
+/* Losses that no later record will carry: report them on their own. */
+static u64 smt_claim_lost(void)
+{
+	u64 lost = smt_claim_missed();
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		lost += atomic64_xchg(&per_cpu_ptr(smt_rings, cpu)->pending_lost, 0);
+	return lost;
+}
+
+/* Move the next record into rd->rec; false if there is none. */
+static bool smt_fetch(struct smt_reader *rd)
+{
+	struct smt_rec_hdr *h = (struct smt_rec_hdr *)rd->rec;
+	int cpu = smt_oldest_cpu();
+	struct smt_ring *r;
+
+	if (cpu < 0) {
+		u64 lost = smt_claim_lost();
+
+		if (!lost)
+			return false;
+		memset(h, 0, sizeof(*h));
+		h->size = sizeof(*h);
+		h->type = SMT_REC_LOST;
+		h->abi_version = SMT_ABI_VERSION;
+		h->ts_ns = ktime_get_ns();
+		h->lost = lost;
+		rd->out_cpu = -1;
+		return true;
+	}
+	r = per_cpu_ptr(smt_rings, cpu);
+	smt_ring_read(r, r->tail, h, sizeof(*h));
+	if (WARN_ON_ONCE(h->size < sizeof(*h) || h->size > rd->rec_cap ||
+			 h->size > r->size)) {
+		smp_store_release(&r->tail, smp_load_acquire(&r->head));
+		return false;
+	}
+	smt_ring_read(r, r->tail, rd->rec, h->size);
+	smp_store_release(&r->tail, r->tail + h->size);
+	rd->out_cpu = cpu;
+	return true;
+}
+
+/* ---- reading: text format --------------------------------------------- */
+
+/* Bytes as a token without spaces: anything not graphic becomes \xNN. */
+static size_t smt_put_escaped(char *buf, size_t room, const u8 *s, size_t n)
+{
+	size_t len = 0, i;
+
+	for (i = 0; i < n && len < room; i++) {
+		if (s[i] > 0x20 && s[i] < 0x7f && s[i] != '\\' && s[i] != '"')
+			len += scnprintf(buf + len, room - len, "%c", s[i]);
+		else
+			len += scnprintf(buf + len, room - len, "\\x%02x", s[i]);
+	}
+	return len;
+}
+
+static size_t smt_put_sockaddr(char *buf, size_t room, const u8 *sa,
+			       size_t n)
+{
+	u16 family;
+
+	if (n < sizeof(family))
+		return scnprintf(buf, room, "-");
+	memcpy(&family, sa, sizeof(family));
+	if (family == AF_INET && n >= sizeof(struct sockaddr_in)) {
+		const struct sockaddr_in *in = (const void *)sa;
+
+		return scnprintf(buf, room, "%pI4:%u", &in->sin_addr,
+				 ntohs(in->sin_port));
+	}
+	if (family == AF_INET6 && n >= sizeof(struct sockaddr_in6)) {
+		const struct sockaddr_in6 *in6 = (const void *)sa;
+
+		return scnprintf(buf, room, "[%pI6c]:%u", &in6->sin6_addr,
+				 ntohs(in6->sin6_port));
+	}
+	if (family == AF_UNIX) {
+		const u8 *path = sa + sizeof(family);
+		size_t plen = n - sizeof(family);
+
+		if (!plen)
+			return scnprintf(buf, room, "unix:unnamed");
+		if (path[0] == '\0')	/* abstract: length counts */
+			return scnprintf(buf, room, "@") +
+			       smt_put_escaped(buf + 1, room - 1, path + 1,
+					       plen - 1);
+		return smt_put_escaped(buf, room, path,
+				       strnlen((const char *)path, plen));
+	}
+	return scnprintf(buf, room, "family%u:%*phN", family,
+			 (int)min_t(size_t, n - sizeof(family), 64),
+			 sa + sizeof(family));
+}
+
+static size_t smt_put_inet(char *buf, size_t room,
+			   const struct smt_inet_addr *a)
+{
+	if (a->family == AF_INET6)
+		return scnprintf(buf, room, "[%pI6c]:%u", a->addr, a->port);
+	return scnprintf(buf, room, "%pI4:%u", a->addr, a->port);
+}
+
+static size_t smt_text_sock(char *buf, size_t room, const struct smt_call *c)
+{
+	size_t len;
+
+	if (!(c->status & SMT_ST_SOCK_VALID))
+		return scnprintf(buf, room, " sock=-");
+	len = scnprintf(buf, room, " sock=%u/%u/%u", c->sock.family,
+			c->sock.type, c->sock.protocol);
+	if (!(c->sock.flags & SMT_SOCK_INET_ADDRS))
+		return len;
+	len += scnprintf(buf + len, room - len, " local=");
+	len += smt_put_inet(buf + len, room - len, &c->sock.local);
+	len += scnprintf(buf + len, room - len, " peer=");
+	if (c->sock.flags & SMT_SOCK_CONNECTED)
+		len += smt_put_inet(buf + len, room - len, &c->sock.peer);
+	else
+		len += scnprintf(buf + len, room - len, "-");
+	return len;
+}
+
+static size_t smt_text_msg(char *buf, size_t room, const struct smt_call *c,
+			   const struct smt_msg *m, u32 i)
+{
+	size_t len;
+	u32 k;
+
+	len = scnprintf(buf, room, " m%u.name=", i);
+	if (m->status & SMT_MSG_NAME_FAULT)
+		len += scnprintf(buf + len, room - len, "EFAULT");
+	else
+		len += smt_put_sockaddr(buf + len, room - len, m->name,
+					m->name_len);
+	len += scnprintf(buf + len, room - len,
+			 " m%u.namelen=%u m%u.iovlen=%llu m%u.bytes=%llu m%u.ctllen=%llu m%u.flags=0x%x m%u.status=0x%x",
+			 i, m->namelen, i, m->iovlen, i, m->bytes, i,
+			 m->controllen, i, m->flags, i, m->status);
+	for (k = 0; k < m->ncmsg; k++)
+		len += scnprintf(buf + len, room - len, " m%u.cmsg%u=%d/%d",
+				 i, k, m->cmsg[k].level, m->cmsg[k].type);
+	if (!(m->status & SMT_MSG_ATTEMPTED))
+		len += scnprintf(buf + len, room - len, " m%u.res=skipped", i);
+	else if (m->result < 0)
+		len += scnprintf(buf + len, room - len, " m%u.res=%lld m%u.err=%pe",
+				 i, m->result, i, ERR_PTR(m->result));
+	else
+		len += scnprintf(buf + len, room - len, " m%u.res=%lld", i,
+				 m->result);
+	if (m->payload_len && m->payload_off + m->payload_len <= c->hdr.size) {
+		len += scnprintf(buf + len, room - len, " m%u.data=", i);
+		len += smt_put_escaped(buf + len, room - len,
+				       (const u8 *)c + m->payload_off,
+				       m->payload_len);
+	}
+	return len;
+}
+
+static size_t smt_text_time(char *buf, size_t room, u64 mono)
+{
+	u64 real = ktime_to_ns(ktime_mono_to_real(ns_to_ktime(mono)));
+	u32 nsec;
+	struct tm tm;
+	time64_t sec = div_u64_rem(real, NSEC_PER_SEC, &nsec);
+
+	time64_to_tm(sec, 0, &tm);
+	return scnprintf(buf, room, " time=%04ld-%02d-%02dT%02d:%02d:%02d.%09uZ",
+			 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+			 tm.tm_hour, tm.tm_min, tm.tm_sec, nsec);
+}
+
+static size_t smt_text_call(char *buf, size_t room, const struct smt_call *c)
+{
+	u32 nsec, i;
+	u64 sec = div_u64_rem(c->ts_entry_ns, NSEC_PER_SEC, &nsec);
+	size_t len;
+
+	len = scnprintf(buf, room, "call ts=%llu.%09u", sec, nsec);
+	len += smt_text_time(buf + len, room - len, c->ts_entry_ns);
+	len += scnprintf(buf + len, room - len,
+			 " cpu=%u pid=%u tid=%u uid=%u gid=%u comm=",
+			 c->cpu, c->tgid, c->tid, c->uid, c->gid);
+	len += smt_put_escaped(buf + len, room - len, (const u8 *)c->comm,
+			       strnlen(c->comm, sizeof(c->comm)));
+	len += scnprintf(buf + len, room - len,
+			 " cgroup=%llu fd=%d msgvec=0x%llx vlen=%u flags=0x%x compat=%u ret=%lld",
+			 c->cgroup_id, c->fd, c->msgvec, c->vlen, c->flags,
+			 !!(c->status & SMT_ST_COMPAT), c->ret);
+	if (c->ret < 0)
+		len += scnprintf(buf + len, room - len, " err=%pe",
+				 ERR_PTR(c->ret));
+	len += scnprintf(buf + len, room - len,
+			 " latency_ns=%llu attempted=%u sent=%u bytes=%llu captured=%u status=0x%x",
+			 c->latency_ns, c->msgs_attempted, c->msgs_sent,
+			 c->bytes_sent, c->nr_msgs, c->status);
+	len += smt_text_sock(buf + len, room - len, c);
+	for (i = 0; i < c->nr_msgs; i++)
+		len += smt_text_msg(buf + len, room - len, c,
+				    (const struct smt_msg *)((const u8 *)c +
+				    c->call_size + (size_t)i * c->msg_size), i);
+	return len;
+}
+
+/* Render rd->rec as one or two text lines into rd->text. */
+static size_t smt_format_text(struct smt_reader *rd)
+{
+	const struct smt_rec_hdr *h = (const void *)rd->rec;
+	size_t room = rd->text_cap - 1, len = 0;
+
+	if (h->lost)
+		len += scnprintf(rd->text, room, "lost n=%llu\n", h->lost);
+	if (h->type == SMT_REC_CALL) {
+		len += smt_text_call(rd->text + len, room - len,
+				     (const struct smt_call *)rd->rec);
+		len += scnprintf(rd->text + len, room + 1 - len, "\n");
+	}
+	return len;
+}
+
+/* ---- device ----------------------------------------------------------- */
+
+/* Text of one record: header, then per message fields (generous). */
+static size_t smt_text_cap(void)
+{
+	return 1024 + (size_t)max_msgs * (1024 + 4 * capture_bytes);
+}
+
+static int smt_open(struct inode *inode, struct file *file)
+{
+	struct smt_reader *rd;
+
+	if (atomic_cmpxchg(&smt_open_count, 0, 1))
+		return -EBUSY;
+	rd = kzalloc(sizeof(*rd), GFP_KERNEL);
+	if (!rd)
+		goto nomem;
+	mutex_init(&rd->lock);
+	rd->rec_cap = smt_max_record;
+	rd->text_cap = smt_text_cap();
+	rd->rec = kvzalloc(rd->rec_cap, GFP_KERNEL);
+	rd->text = kvzalloc(rd->text_cap, GFP_KERNEL);
+	if (!rd->rec || !rd->text)
+		goto nomem;
+	rd->out_cpu = -1;
+	file->private_data = rd;
+	return nonseekable_open(inode, file);
+nomem:
+	if (rd) {
+		kvfree(rd->rec);
+		kvfree(rd->text);
+		kfree(rd);
+	}
+	atomic_set(&smt_open_count, 0);
+	return -ENOMEM;
+}
+
+static int smt_release(struct inode *inode, struct file *file)
+{
+	struct smt_reader *rd = file->private_data;
+
+	if (rd->set_filter)
+		smt_filter_from_params();
+	kvfree(rd->rec);
+	kvfree(rd->text);
+	kfree(rd);
+	atomic_set(&smt_open_count, 0);
+	return 0;
+}
+
+/* Make the next record current; false if none is ready. */
+static bool smt_next_output(struct smt_reader *rd)
+{
+	if (!smt_fetch(rd))
+		return false;
+	rd->out_pos = 0;
+	if (rd->format == SMT_FMT_BINARY) {
+		rd->out = rd->rec;
+		rd->out_len = ((struct smt_rec_hdr *)rd->rec)->size;
+	} else {
+		rd->out = (const u8 *)rd->text;
+		rd->out_len = smt_format_text(rd);
+	}
+	return true;
+}
+
+static void smt_output_done(struct smt_reader *rd)
+{
+	if (rd->out_cpu >= 0)
+		per_cpu_ptr(smt_rings, rd->out_cpu)->stats.delivered++;
+	rd->out_len = 0;
+	rd->out_pos = 0;
+}
+
+static ssize_t smt_read(struct file *file, char __user *buf, size_t count,
+			loff_t *ppos)
+{
+	struct smt_reader *rd = file->private_data;
+	size_t copied = 0;
+	int ret;
+
+	if (!count)
+		return 0;
+	if (mutex_lock_interruptible(&rd->lock))
+		return -ERESTARTSYS;
+	while (copied < count) {
+		size_t n;
+
+		if (rd->out_pos == rd->out_len && !smt_next_output(rd)) {
+			if (copied)
+				break;
+			mutex_unlock(&rd->lock);
+			if (file->f_flags & O_NONBLOCK)
+				return -EAGAIN;
+			ret = wait_event_interruptible(smt_wait,
+						       smt_data_ready());
+			if (ret)
+				return ret;
+			if (mutex_lock_interruptible(&rd->lock))
+				return -ERESTARTSYS;
+			continue;
+		}
+		n = min(count - copied, rd->out_len - rd->out_pos);
+		if (copy_to_user(buf + copied, rd->out + rd->out_pos, n)) {
+			/* Nothing consumed: the bytes stay for the next read */
+			mutex_unlock(&rd->lock);
+			return copied ? copied : -EFAULT;
+		}
+		rd->out_pos += n;
+		copied += n;
+		if (rd->out_pos == rd->out_len)
+			smt_output_done(rd);
+	}
+	mutex_unlock(&rd->lock);
+	return copied;
+}
+
+static __poll_t smt_poll(struct file *file, poll_table *wait)
+{
+	struct smt_reader *rd = file->private_data;
+
+	poll_wait(file, &smt_wait, wait);
+	if (READ_ONCE(rd->out_pos) != READ_ONCE(rd->out_len) ||
+	    smt_data_ready())
+		return EPOLLIN | EPOLLRDNORM;
+	return 0;
+}
+
+static void smt_sum_stats(struct smt_stats *sum, const struct smt_stats *s)
+{
+	sum->seen += READ_ONCE(s->seen);
+	sum->delivered += READ_ONCE(s->delivered);
+	sum->lost += READ_ONCE(s->lost);
+	sum->faults += READ_ONCE(s->faults);
+	sum->filtered += READ_ONCE(s->filtered);
+}
+
+static void smt_total_stats(struct smt_stats *st)
+{
+	int cpu;
+
+	memset(st, 0, sizeof(*st));
+	for_each_possible_cpu(cpu)
+		smt_sum_stats(st, &per_cpu_ptr(smt_rings, cpu)->stats);
+	st->missed = smt_missed_total();
+}
+
+static long smt_ioctl_cpu_stats(void __user *arg)
+{
+	struct smt_cpu_stats cs;
+
+	if (copy_from_user(&cs, arg, sizeof(cs)))
+		return -EFAULT;
+	if (cs.reserved || cs.cpu >= nr_cpu_ids || !cpu_possible(cs.cpu))
+		return -EINVAL;
+	memset(&cs.stats, 0, sizeof(cs.stats));
+	smt_sum_stats(&cs.stats, &per_cpu_ptr(smt_rings, cs.cpu)->stats);
+	return copy_to_user(arg, &cs, sizeof(cs)) ? -EFAULT : 0;
+}
+
+static long smt_ioctl_set_filter(struct smt_reader *rd, void __user *arg)
+{
+	struct smt_filter f;
+	long ret;
+
+	if (copy_from_user(&f, arg, sizeof(f)))
+		return -EFAULT;
+	if (f.reserved || (f.mask & ~(SMT_FILTER_TGID | SMT_FILTER_UID |
+				      SMT_FILTER_COMM)))
+		return -EINVAL;
+	if (strnlen(f.comm, sizeof(f.comm)) == sizeof(f.comm))
+		return -EINVAL;
+	if (!(f.mask & SMT_FILTER_COMM))
+		memset(f.comm, 0, sizeof(f.comm));
+	ret = smt_filter_install(&f);
+	if (!ret)
+		rd->set_filter = true;
+	return ret;
+}
+
+static void smt_get_config(struct smt_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->abi_version = SMT_ABI_VERSION;
+	cfg->max_msgs = max_msgs;
+	cfg->capture_bytes = capture_bytes;
+	cfg->buffer_kb = smt_ring_size / 1024;
+	cfg->nr_cpus = num_possible_cpus();
+	cfg->nr_slots = 1U << smt_slot_bits;
+	cfg->per_msg_results = READ_ONCE(per_msg_results);
+	cfg->log_events = READ_ONCE(log_events);
+	cfg->memory_bytes = smt_memory_bytes;
+	strscpy(cfg->entry_symbol, entry_symbol, sizeof(cfg->entry_symbol));
+	strscpy(cfg->msg_symbol, smt_msg_symbol_used, sizeof(cfg->msg_symbol));
+}
+
+static long smt_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	struct smt_reader *rd = file->private_data;
+	void __user *uarg = (void __user *)arg;
+	union {
+		struct smt_stats stats;
+		struct smt_filter filter;
+		struct smt_config config;
+		struct smt_clock clock;
+		u32 format;
+	} u;
+
+	switch (cmd) {
+	case SMT_IOC_SET_FORMAT:
+		if (get_user(u.format, (u32 __user *)uarg))
+			return -EFAULT;
+		if (u.format != SMT_FMT_TEXT && u.format != SMT_FMT_BINARY)
+			return -EINVAL;
+		WRITE_ONCE(rd->format, u.format);
+		return 0;
+	case SMT_IOC_GET_STATS:
+		smt_total_stats(&u.stats);
+		return copy_to_user(uarg, &u.stats, sizeof(u.stats)) ? -EFAULT : 0;
+	case SMT_IOC_GET_CPU_STATS:
+		return smt_ioctl_cpu_stats(uarg);
+	case SMT_IOC_SET_FILTER:
+		return smt_ioctl_set_filter(rd, uarg);
+	case SMT_IOC_GET_FILTER:
+		smt_filter_get(&u.filter);
+		return copy_to_user(uarg, &u.filter, sizeof(u.filter)) ? -EFAULT : 0;
+	case SMT_IOC_GET_CONFIG:
+		smt_get_config(&u.config);
+		return copy_to_user(uarg, &u.config, sizeof(u.config)) ? -EFAULT : 0;
+	case SMT_IOC_GET_CLOCK:
+		memset(&u.clock, 0, sizeof(u.clock));
+		u.clock.mono_ns = ktime_get_ns();
+		u.clock.real_ns = ktime_get_real_ns();
+		return copy_to_user(uarg, &u.clock, sizeof(u.clock)) ? -EFAULT : 0;
+	default:
+		return -ENOTTY;
+	}
+}
+
+static const struct file_operations smt_fops = {
+	.owner = THIS_MODULE,
+	.open = smt_open,
+	.release = smt_release,
+	.read = smt_read,
+	.poll = smt_poll,
+	.unlocked_ioctl = smt_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+};
+
+static struct miscdevice smt_miscdev = {
+	.minor = MISC_DYNAMIC_MINOR,
+	.name = SMT_DEVICE_NAME,
+	.fops = &smt_fops,
+	.mode = 0600,
+};
+
+/* ---- init and exit ---------------------------------------------------- */
+
+static int smt_check_params(void)
+{
+	if (max_msgs > SMT_MAX_MSGS || capture_bytes > SMT_MAX_CAPTURE ||
+	    buffer_kb < 4 || buffer_kb > 65536 || nr_slots < 8 ||
+	    nr_slots > 4096) {
+		pr_err("invalid parameter: max_msgs 0-%u, capture_bytes 0-%u, buffer_kb 4-65536, nr_slots 8-4096\n",
+		       SMT_MAX_MSGS, SMT_MAX_CAPTURE);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static void smt_free_rings(void)
+{
+	int cpu;
+
+	if (!smt_rings)
+		return;
+	for_each_possible_cpu(cpu)
+		kvfree(per_cpu_ptr(smt_rings, cpu)->data);
+	free_percpu(smt_rings);
+	smt_rings = NULL;
+}
+
+static int smt_alloc_rings(void)
+{
+	int cpu;
+
+	smt_ring_size = roundup_pow_of_two(buffer_kb * 1024);
+	smt_rings = alloc_percpu(struct smt_ring);
+	if (!smt_rings)
+		return -ENOMEM;
+	for_each_possible_cpu(cpu) {
+		struct smt_ring *r = per_cpu_ptr(smt_rings, cpu);
+
+		r->size = smt_ring_size;
+		r->data = kvzalloc_node(smt_ring_size, GFP_KERNEL,
+					cpu_to_node(cpu));
+		if (!r->data) {
+			smt_free_rings();
+			return -ENOMEM;
+		}
+		smt_memory_bytes += smt_ring_size;
+	}
+	return 0;
+}
+
+static void smt_free_slots(void)
+{
+	unsigned int i, n = 1U << smt_slot_bits;
+
+	if (smt_slots) {
+		for (i = 0; i < n; i++) {
+			vfree(smt_slots[i].msgs);
+			vfree(smt_slots[i].payload);
+		}
+	}
+	kfree(smt_slot_owner);
+	kfree(smt_slots);
+	smt_slot_owner = NULL;
+	smt_slots = NULL;
+}
+
+static int smt_alloc_slots(void)
+{
+	unsigned int i, n;
+	size_t msgs = max_t(size_t, 1, max_msgs) * sizeof(struct smt_msg);
+	size_t payload = max_t(size_t, 1, (size_t)max_msgs * capture_bytes);
+
+	smt_slot_bits = order_base_2(nr_slots);
+	n = 1U << smt_slot_bits;
+	smt_slots = kcalloc(n, sizeof(*smt_slots), GFP_KERNEL);
+	smt_slot_owner = kcalloc(n, sizeof(*smt_slot_owner), GFP_KERNEL);
+	if (!smt_slots || !smt_slot_owner)
+		goto nomem;
+	for (i = 0; i < n; i++) {
+		smt_slots[i].msgs = vzalloc(msgs);
+		smt_slots[i].payload = vzalloc(payload);
+		if (!smt_slots[i].msgs || !smt_slots[i].payload)
+			goto nomem;
+	}
+	smt_memory_bytes += n * (sizeof(*smt_slots) + msgs + payload);
+	return 0;
+nomem:
+	smt_free_slots();
+	return -ENOMEM;
+}
+
+static int smt_register(struct kretprobe *rp, const char *symbol,
+			bool quiet)
+{
+	int ret;
+
+	rp->kp.symbol_name = symbol;
+	rp->kp.addr = NULL;
+	ret = register_kretprobe(rp);
+	if (ret && !quiet)
+		pr_err("cannot probe %s: %pe (symbol missing, or kernel without CONFIG_KRETPROBES?)\n",
+		       symbol, ERR_PTR(ret));
+	return ret;
+}
+
+static int smt_register_msg_probe(void)
+{
+	unsigned int i;
+	int ret;
+
+	if (msg_symbol[0]) {
+		ret = smt_register(&smt_msg_probe, msg_symbol, false);
+		if (!ret)
+			smt_msg_symbol_used = msg_symbol;
+		return ret;
+	}
+	ret = -ENOENT;
+	for (i = 0; i < ARRAY_SIZE(smt_msg_candidates); i++) {
+		ret = smt_register(&smt_msg_probe, smt_msg_candidates[i], true);
+		if (!ret) {
+			smt_msg_symbol_used = smt_msg_candidates[i];
+			return 0;
+		}
+		pr_info("per-message probe %s unavailable: %pe\n",
+			smt_msg_candidates[i], ERR_PTR(ret));
+	}
+	pr_err("no per-message send function could be probed: %pe (kernel without CONFIG_KRETPROBES?)\n",
+	       ERR_PTR(ret));
+	return ret;
+}
+
+static int smt_register_probes(void)
+{
+	int ret;
+
+	smt_entry_probe.maxactive = max_active;
+	smt_msg_probe.maxactive = max_active;
+	ret = smt_register_msg_probe();
+	if (ret)
+		return ret;
+	if (!per_msg_results)
+		disable_kretprobe(&smt_msg_probe);
+	smt_msg_probe_registered = true;
+	ret = smt_register(&smt_entry_probe, entry_symbol, false);
+	if (ret) {
+		smt_msg_probe_registered = false;
+		unregister_kretprobe(&smt_msg_probe);
+	}
+	return ret;
+}
+
+static void smt_unregister_probes(void)
+{
+	struct kretprobe *rps[] = { &smt_entry_probe, &smt_msg_probe };
+
+	unregister_kretprobes(rps, ARRAY_SIZE(rps));
+	smt_msg_probe_registered = false;
+}
+
+static size_t smt_record_max(void)
+{
+	return smt_record_size(max_msgs, (size_t)max_msgs * capture_bytes);
+}
+
+static void smt_set_ready(bool ready)
+{
+	mutex_lock(&smt_config_lock);
+	smt_ready = ready;
+	if (!ready)
+		smt_filter_install_locked(&(struct smt_filter){});
+	mutex_unlock(&smt_config_lock);
+	if (!ready)
+		rcu_barrier();	/* the filter's kfree_rcu() */
+}
+
+static void smt_log_loaded(void)
+{
+	pr_info("version %s loaded: probing %s (call) and %s (messages), %u KiB buffer per CPU x %u CPUs, max_msgs=%u capture_bytes=%u, %llu KiB in all\n",
+		SMT_VERSION, entry_symbol, smt_msg_symbol_used,
+		smt_ring_size / 1024, num_possible_cpus(), max_msgs,
+		capture_bytes, smt_memory_bytes / 1024);
+	if (!strcmp(smt_msg_symbol_used, "sock_sendmsg"))
+		pr_warn("sock_sendmsg is not on the sendmmsg path of current kernels: per-message results will be missing\n");
+}
+
+static int __init smt_init(void)
+{
+	int ret = smt_check_params();
+
+	if (ret)
+		return ret;
+	if (!max_active)
+		max_active = max(2 * nr_slots, 4 * num_possible_cpus());
+	smt_max_record = smt_record_max();
+	init_irq_work(&smt_wake_work, smt_wake_reader);
+	ret = smt_alloc_rings();
+	if (ret)
+		goto err;
+	ret = smt_alloc_slots();
+	if (ret)
+		goto err_rings;
+	smt_set_ready(true);
+	ret = smt_filter_from_params();
+	if (ret)
+		goto err_ready;
+	ret = misc_register(&smt_miscdev);
+	if (ret)
+		goto err_ready;
+	mutex_lock(&smt_config_lock);
+	ret = smt_register_probes();
+	mutex_unlock(&smt_config_lock);
+	if (ret)
+		goto err_misc;
+	smt_log_loaded();
+	return 0;
+
+err_misc:
+	misc_deregister(&smt_miscdev);
+err_ready:
+	smt_set_ready(false);
+	smt_free_slots();
+err_rings:
+	smt_free_rings();
+err:
+	if (ret == -ENOMEM)
+		pr_err("out of memory for %u KiB per CPU and %u staging slots of %u messages\n",
+		       buffer_kb, nr_slots, max_msgs);
+	return ret;
+}
+
+static void __exit smt_exit(void)
+{
+	struct smt_stats st;
+
+	mutex_lock(&smt_config_lock);
+	smt_ready = false;	/* parameter writes stop touching probes */
+	mutex_unlock(&smt_config_lock);
+	smt_unregister_probes();	/* waits for running handlers */
+	irq_work_sync(&smt_wake_work);
+	misc_deregister(&smt_miscdev);
+	smt_total_stats(&st);
+	pr_info("unloaded: %llu calls traced, %llu records delivered, %llu lost, %llu missed, %llu filtered\n",
+		st.seen, st.delivered, st.lost, st.missed, st.filtered);
+	smt_set_ready(false);
+	smt_free_slots();
+	smt_free_rings();
+}
+
+module_init(smt_init);
+module_exit(smt_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_AUTHOR("sendmmsg_trace developers");
+MODULE_DESCRIPTION("Trace every sendmmsg(2) call and each message's result through /dev/sendmmsg_trace");
+MODULE_VERSION(SMT_VERSION);
