@@ -420,6 +420,7 @@ static struct smt_slot *smt_slot_find(void)
 
 static void smt_slot_release(struct smt_slot *slot)
 {
+	/* Our writes to the slot happen before another task can take it. */
 	smp_store_release(&smt_slot_owner[slot - smt_slots], NULL);
 }
 
@@ -808,6 +809,7 @@ static bool smt_ring_put(struct smt_ring *r, struct smt_call *c,
 	size_t payload = slot ? smt_payload_total(slot, c->nr_msgs) : 0;
 	size_t size = smt_record_size(c->nr_msgs, payload);
 	size_t used = sizeof(*c) + (size_t)c->nr_msgs * sizeof(struct smt_msg);
+	/* The reader is done with the bytes before tail: we may reuse them. */
 	u64 tail = smp_load_acquire(&r->tail);
 	u64 pos = r->head;
 	u32 i, off;
@@ -838,6 +840,7 @@ static bool smt_ring_put(struct smt_ring *r, struct smt_call *c,
 			       slot->payload + (size_t)i * capture_bytes,
 			       slot->msgs[i].payload_len);
 	smt_ring_zero(r, pos + used + payload, size - used - payload);
+	/* Publish: the record's bytes are visible before the new head. */
 	smp_store_release(&r->head, pos + size);
 	return true;
 }
@@ -1047,6 +1050,7 @@ static int smt_oldest_cpu(void)
 
 	for_each_possible_cpu(cpu) {
 		struct smt_ring *r = per_cpu_ptr(smt_rings, cpu);
+		/* Pairs with the producer's release: the record is complete. */
 		u64 head = smp_load_acquire(&r->head);
 		struct smt_rec_hdr h;
 
@@ -1068,6 +1072,7 @@ static bool smt_data_ready(void)
 	for_each_possible_cpu(cpu) {
 		struct smt_ring *r = per_cpu_ptr(smt_rings, cpu);
 
+		/* Pairs with the producer's release of head. */
 		if (smp_load_acquire(&r->head) != r->tail ||
 		    atomic64_read(&r->pending_lost))
 			return true;
@@ -1111,10 +1116,12 @@ static bool smt_fetch(struct smt_reader *rd)
 	smt_ring_read(r, r->tail, h, sizeof(*h));
 	if (WARN_ON_ONCE(h->size < sizeof(*h) || h->size > rd->rec_cap ||
 			 h->size > r->size)) {
+		/* Corrupt ring: drop its contents; release as below. */
 		smp_store_release(&r->tail, smp_load_acquire(&r->head));
 		return false;
 	}
 	smt_ring_read(r, r->tail, rd->rec, h->size);
+	/* Our copy is done before the producer may overwrite the bytes. */
 	smp_store_release(&r->tail, r->tail + h->size);
 	rd->out_cpu = cpu;
 	return true;

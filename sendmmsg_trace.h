@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
 /*
- * sendmmsg_trace.h - ABI shared by the sendmmsg_trace module and user space.
+ * The ABI shared by the sendmmsg_trace module and user space.
  *
  * The device /dev/sendmmsg_trace delivers one record per sendmmsg(2) call.
  * By default read() returns text lines; SMT_IOC_SET_FORMAT switches an open
@@ -65,26 +65,26 @@ struct smt_rec_hdr {
 };
 
 /* struct smt_call.status bits */
-#define SMT_ST_COMPAT		(1U << 0)  /* 32-bit caller: compat_mmsghdr */
-#define SMT_ST_TRUNCATED	(1U << 1)  /* more messages than max_msgs */
-#define SMT_ST_VEC_FAULT	(1U << 2)  /* the vector itself was unreadable */
-#define SMT_ST_FIELD_FAULT	(1U << 3)  /* some pointed-to field unreadable */
-#define SMT_ST_NO_RESULTS	(1U << 4)  /* per-message results unavailable */
-#define SMT_ST_SHORTENED	(1U << 5)  /* messages dropped to fit buffer */
-#define SMT_ST_NO_SLOT		(1U << 6)  /* staging pool empty: no messages */
-#define SMT_ST_VLEN_CLAMPED	(1U << 7)  /* vlen > 1024, kernel clamped it */
-#define SMT_ST_SOCK_VALID	(1U << 8)  /* struct smt_sock is filled in */
+#define SMT_ST_COMPAT		0x0001U  /* 32-bit caller: compat_mmsghdr */
+#define SMT_ST_TRUNCATED	0x0002U  /* more messages than max_msgs */
+#define SMT_ST_VEC_FAULT	0x0004U  /* the vector itself was unreadable */
+#define SMT_ST_FIELD_FAULT	0x0008U  /* some pointed-to field unreadable */
+#define SMT_ST_NO_RESULTS	0x0010U  /* per-message results unavailable */
+#define SMT_ST_SHORTENED	0x0020U  /* messages dropped to fit buffer */
+#define SMT_ST_NO_SLOT		0x0040U  /* staging pool empty: no messages */
+#define SMT_ST_VLEN_CLAMPED	0x0080U  /* vlen > 1024, kernel clamped it */
+#define SMT_ST_SOCK_VALID	0x0100U  /* struct smt_sock is filled in */
 
 /* struct smt_msg.status bits */
-#define SMT_MSG_ATTEMPTED	(1U << 0)  /* the kernel tried to send it */
-#define SMT_MSG_HDR_FAULT	(1U << 1)  /* its mmsghdr was unreadable */
-#define SMT_MSG_NAME_FAULT	(1U << 2)
-#define SMT_MSG_NAME_TRUNC	(1U << 3)  /* namelen > SMT_NAME_MAX */
-#define SMT_MSG_IOV_FAULT	(1U << 4)
-#define SMT_MSG_IOV_TRUNC	(1U << 5)  /* iovlen > SMT_MAX_IOVS_READ */
-#define SMT_MSG_CTRL_FAULT	(1U << 6)
-#define SMT_MSG_CMSG_MORE	(1U << 7)  /* more cmsgs than SMT_MAX_CMSGS */
-#define SMT_MSG_PAYLOAD_FAULT	(1U << 8)
+#define SMT_MSG_ATTEMPTED	0x0001U  /* the kernel tried to send it */
+#define SMT_MSG_HDR_FAULT	0x0002U  /* its mmsghdr was unreadable */
+#define SMT_MSG_NAME_FAULT	0x0004U
+#define SMT_MSG_NAME_TRUNC	0x0008U  /* namelen > SMT_NAME_MAX */
+#define SMT_MSG_IOV_FAULT	0x0010U
+#define SMT_MSG_IOV_TRUNC	0x0020U  /* iovlen > SMT_MAX_IOVS_READ */
+#define SMT_MSG_CTRL_FAULT	0x0040U
+#define SMT_MSG_CMSG_MORE	0x0080U  /* more cmsgs than SMT_MAX_CMSGS */
+#define SMT_MSG_PAYLOAD_FAULT	0x0100U
 
 /* An inet endpoint: family AF_INET or AF_INET6, port in host order. */
 struct smt_inet_addr {
@@ -95,8 +95,8 @@ struct smt_inet_addr {
 };
 
 /* struct smt_sock.flags */
-#define SMT_SOCK_INET_ADDRS	(1U << 0)  /* local/peer are filled in */
-#define SMT_SOCK_CONNECTED	(1U << 1)  /* the peer is set */
+#define SMT_SOCK_INET_ADDRS	0x0001U  /* local/peer are filled in */
+#define SMT_SOCK_CONNECTED	0x0002U  /* the peer is set */
 
 struct smt_sock {
 	__u16 family;		/* sk_family */
@@ -193,9 +193,9 @@ struct smt_cpu_stats {
 };
 
 /* struct smt_filter.mask bits; fields without their bit are ignored. */
-#define SMT_FILTER_TGID		(1U << 0)
-#define SMT_FILTER_UID		(1U << 1)
-#define SMT_FILTER_COMM		(1U << 2)
+#define SMT_FILTER_TGID		0x0001U
+#define SMT_FILTER_UID		0x0002U
+#define SMT_FILTER_COMM		0x0004U
 
 struct smt_filter {
 	__u32 mask;
