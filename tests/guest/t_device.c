@@ -483,6 +483,56 @@ static void test_cpu_order(void)
 	smt_stream_close(&st);
 }
 
+static int write_param(const char *name, const char *val)
+{
+	char path[128];
+	FILE *f;
+	int ret;
+
+	snprintf(path, sizeof(path), "/sys/module/sendmmsg_trace/parameters/%s",
+		 name);
+	f = fopen(path, "w");
+	if (!f)
+		return -1;
+	ret = fputs(val, f) < 0 ? -1 : 0;
+	return fclose(f) ? -1 : ret;
+}
+
+/* Runtime parameters: per-message results and the filter. */
+static void test_runtime_params(void)
+{
+	struct smt_stream st;
+	struct smt_filter g;
+	const struct smt_call *c;
+
+	smt_stream_open(&st, O_NONBLOCK);
+	drain(st.fd);
+	ok(!write_param("per_msg_results", "0"), "per_msg_results=0 at runtime");
+	send_batch(3, 1);
+	c = smt_next_call(&st, me, 2000);
+	ok(c && (c->status & SMT_ST_NO_RESULTS) && c->msgs_attempted == 0 &&
+	   !(smt_msg_at(c, 0)->status & SMT_MSG_ATTEMPTED) && c->ret == 1,
+	   "per_msg_results=0: record says results unavailable");
+	ok(!write_param("per_msg_results", "1"), "per_msg_results=1 at runtime");
+	send_batch(3, 1);
+	c = smt_next_call(&st, me, 2000);
+	ok(c && !(c->status & SMT_ST_NO_RESULTS) && c->msgs_attempted == 2 &&
+	   smt_msg_at(c, 1)->result == -EAFNOSUPPORT,
+	   "per_msg_results=1: results are back");
+
+	ok(!write_param("filter_comm", "nobody-else\n"), "filter_comm set in sysfs");
+	ok(!ioctl(st.fd, SMT_IOC_GET_FILTER, &g) && g.mask == SMT_FILTER_COMM &&
+	   !strcmp(g.comm, "nobody-else"), "filter_comm: active filter '%s'",
+	   g.comm);
+	send_batch(1, 99);
+	ok(smt_next_call(&st, me, 300) == NULL, "filter_comm: our call filtered");
+	ok(!write_param("filter_comm", "\n"), "filter_comm cleared");
+	send_batch(2, 99);
+	c = smt_next_call(&st, me, 2000);
+	ok(c && c->vlen == 2, "filter cleared: traced again");
+	smt_stream_close(&st);
+}
+
 int main(void)
 {
 	me = smt_gettid();
@@ -500,6 +550,7 @@ int main(void)
 	test_ioctls();
 	test_efault_read();
 	test_cpu_order();
+	test_runtime_params();
 	tap_done();
 	return tap_exit();
 }

@@ -21,6 +21,7 @@
 static struct smt_stream st;
 static pid_t me;
 static int is_compat;
+static unsigned int capture;	/* capture_bytes of the loaded module */
 
 static unsigned int loaded_max_msgs(void)
 {
@@ -28,6 +29,7 @@ static unsigned int loaded_max_msgs(void)
 
 	if (ioctl(st.fd, SMT_IOC_GET_CONFIG, &cfg))
 		return 16;
+	capture = cfg.capture_bytes;
 	return cfg.max_msgs;
 }
 
@@ -73,6 +75,21 @@ static void check_totals(const struct smt_call *c, const char *what,
 	is_int(c->msgs_attempted, attempted, "%s: messages attempted", what);
 	is_int(c->msgs_sent, sent, "%s: messages sent", what);
 	is_int(c->bytes_sent, bytes, "%s: bytes sent", what);
+}
+
+/* Payload capture: off by default, else the first capture_bytes bytes. */
+static void check_payload(const struct smt_call *c, unsigned int i,
+			  const char *what, const void *data, size_t len)
+{
+	const struct smt_msg *m = smt_msg_at(c, i);
+	size_t want = len < capture ? len : capture;
+
+	is_int(m->payload_len, want, "%s: msg %u payload length", what, i);
+	if (want && m->payload_len == want)
+		ok(m->payload_off >= c->call_size &&
+		   m->payload_off + want <= c->hdr.size &&
+		   !memcmp((const char *)c + m->payload_off, data, want),
+		   "%s: msg %u payload bytes", what, i);
 }
 
 static void check_msg(const struct smt_call *c, unsigned int i,
@@ -132,6 +149,8 @@ static void vec_init(struct vec *v, unsigned int n, size_t size)
 	v->m = calloc(n, sizeof(*v->m));
 	v->iov = calloc(n, sizeof(*v->iov));
 	v->data = calloc(n ? n : 1, size ? size : 1);
+	for (i = 0; i < n * size && i < 65536; i++)
+		v->data[i] = (char)(i * 7 + 1);
 	for (i = 0; i < n; i++) {
 		v->iov[i].iov_base = v->data + i * size;
 		v->iov[i].iov_len = size;
@@ -178,8 +197,10 @@ static void test_connected_udp(unsigned int vlen, unsigned int max_msgs)
 		check_call(c, what, fd, v.m, vlen, 0, sent_want);
 		check_totals(c, what, cap, sent_want, sent_want,
 			     (unsigned long long)sent_want * sz);
-		for (i = 0; i < (int)cap; i++)
+		for (i = 0; i < (int)cap; i++) {
 			check_msg(c, i, what, sz, 1, 1, sz);
+			check_payload(c, i, what, v.iov[i].iov_base, sz);
+		}
 		ok(c->sock.family == AF_INET && c->sock.type == SOCK_DGRAM &&
 		   c->sock.protocol == IPPROTO_UDP, "%s: socket UDP", what);
 		ok((c->sock.flags & SMT_SOCK_CONNECTED) &&

@@ -1,0 +1,146 @@
+#!/bin/sh
+# smp: 2
+# timeout: 420
+#
+# The module (issue 3): load, every field of real calls (64-bit and 32-bit),
+# the device, parameters, symbol overrides and fallbacks, clean unload.
+. /tests/lib/tap.sh
+
+KO=/lib/sendmmsg_trace.ko
+P=/sys/module/sendmmsg_trace/parameters
+
+loaded() { grep -q '^sendmmsg_trace ' /proc/modules; }
+
+# unload_clean DESC: rmmod, then nothing of the module is left.
+unload_clean() {
+	tap_ok "$1: rmmod" rmmod sendmmsg_trace
+	if loaded || [ -e /dev/sendmmsg_trace ] || [ -d /sys/module/sendmmsg_trace ]; then
+		tap_fail "$1: nothing left after unload" "$(grep sendmmsg /proc/modules; ls -l /dev/sendmmsg_trace 2>&1)"
+	else
+		tap_pass "$1: nothing left after unload"
+	fi
+}
+
+# load_fails DESC PATTERN ARGS...: insmod must fail, dmesg must explain.
+load_fails() {
+	_desc=$1 _pat=$2
+	shift 2
+	dmesg -c >/dev/null
+	if insmod $KO "$@" 2>/tmp/insmod.err; then
+		tap_fail "$_desc: insmod $* fails"
+		rmmod sendmmsg_trace
+		return
+	fi
+	tap_pass "$_desc: insmod $* fails ($(cat /tmp/insmod.err))"
+	if dmesg | grep -q "$_pat"; then
+		tap_pass "$_desc: dmesg explains: $(dmesg | grep "$_pat" | head -n 1 | sed 's/^\[[^]]*\] //')"
+	else
+		tap_fail "$_desc: dmesg explains" "$(dmesg | tail -n 5)"
+	fi
+	if loaded || [ -e /dev/sendmmsg_trace ]; then
+		tap_fail "$_desc: nothing left registered"
+	else
+		tap_pass "$_desc: nothing left registered"
+	fi
+}
+
+# --- default load -----------------------------------------------------------
+dmesg -c >/dev/null
+tap_ok "insmod with defaults" insmod $KO
+line=$(dmesg | grep 'sendmmsg_trace: version')
+case $line in
+*"probing __sys_sendmmsg (call) and ___sys_sendmsg (messages)"*) tap_pass "dmesg names the probes: ${line#*] }" ;;
+*) tap_fail "dmesg names the probes" "$line" ;;
+esac
+tap_run t_record
+tap_run t_record_32
+tap_run t_device
+
+# event logging to dmesg, rate-limited
+echo 1 >$P/log_events
+dmesg -c >/dev/null
+udp_batch -n 1 -v 3 >/dev/null
+if dmesg | grep -q 'sendmmsg_trace: udp_batch\[[0-9]*/[0-9]*\] fd=[0-9]* vlen=3 flags=0x40 ret=3 sent=3/3'; then
+	tap_pass "log_events=1: one dmesg line per call"
+else
+	tap_fail "log_events=1: one dmesg line per call" "$(dmesg | tail -n 3)"
+fi
+echo 0 >$P/log_events
+dmesg -c >/dev/null
+udp_batch -n 1 -v 3 >/dev/null
+tap_is "$(dmesg | grep -c 'sendmmsg_trace: udp_batch')" 0 "log_events=0: no per-call lines"
+
+# cat: text lines, one per call
+timeout 3 cat /dev/sendmmsg_trace >/tmp/cat.txt &
+sleep 0.5
+udp_batch -n 2 -v 4 -f 2 >/dev/null
+wait
+n=$(grep -c '^call .* comm=udp_batch .* vlen=4 ' /tmp/cat.txt)
+tap_is "$n" 3 "cat /dev/sendmmsg_trace: one line per call"
+if grep -q ' ret=2 .* m2\.res=-97 m2\.err=-EAFNOSUPPORT .* m3\.res=skipped' /tmp/cat.txt; then
+	tap_pass "cat: the lost error of message 2 is shown"
+else
+	tap_fail "cat: the lost error of message 2 is shown" "$(tail -n 1 /tmp/cat.txt)"
+fi
+dmesg -c >/dev/null
+unload_clean "defaults"
+line=$(dmesg | grep 'sendmmsg_trace: unloaded')
+case $line in
+*"calls traced"*"lost"*) tap_pass "dmesg on unload gives totals: ${line#*] }" ;;
+*) tap_fail "dmesg on unload gives totals" "$(dmesg | tail -n 3)" ;;
+esac
+if dmesg | grep 'sendmmsg_trace' | grep -q 'ffff[0-9a-f]\{12\}'; then
+	tap_fail "no kernel address in dmesg lines"
+else
+	tap_pass "no kernel address in dmesg lines"
+fi
+
+# --- every message, with payload ----------------------------------------------
+tap_ok "insmod max_msgs=1024 capture_bytes=16" insmod $KO max_msgs=1024 capture_bytes=16 buffer_kb=2048
+tap_run t_record
+tap_run t_record_32
+unload_clean "max_msgs=1024"
+
+# --- symbol overrides and fallbacks -------------------------------------------
+load_fails "bad entry symbol" "cannot probe smt_no_such_function: -" entry_symbol=smt_no_such_function
+load_fails "bad message symbol" "cannot probe smt_no_such_function" msg_symbol=smt_no_such_function
+load_fails "bad parameter" "invalid parameter" max_msgs=5000
+
+dmesg -c >/dev/null
+tap_ok "insmod msg_symbol=____sys_sendmsg (fallback candidate)" insmod $KO msg_symbol=____sys_sendmsg
+if dmesg | grep -q 'and ____sys_sendmsg (messages)'; then
+	tap_pass "dmesg names the fallback probe"
+else
+	tap_fail "dmesg names the fallback probe" "$(dmesg | tail -n 2)"
+fi
+timeout 3 cat /dev/sendmmsg_trace >/tmp/cat.txt &
+sleep 0.5
+udp_batch -n 1 -v 4 -f 2 >/dev/null
+wait
+if grep -q ' ret=2 .* m1\.res=64 .* m2\.res=-97 ' /tmp/cat.txt; then
+	tap_pass "____sys_sendmsg: per-message results"
+else
+	tap_fail "____sys_sendmsg: per-message results" "$(cat /tmp/cat.txt)"
+fi
+unload_clean "____sys_sendmsg"
+
+dmesg -c >/dev/null
+tap_ok "insmod msg_symbol=sock_sendmsg (not on the path)" insmod $KO msg_symbol=sock_sendmsg
+if dmesg | grep -q 'sock_sendmsg is not on the sendmmsg path'; then
+	tap_pass "sock_sendmsg: dmesg warns that results will be missing"
+else
+	tap_fail "sock_sendmsg: dmesg warns that results will be missing" "$(dmesg | tail -n 2)"
+fi
+timeout 3 cat /dev/sendmmsg_trace >/tmp/cat.txt &
+sleep 0.5
+udp_batch -n 1 -v 4 >/dev/null
+wait
+# status 0x100 (socket valid) | 0x10 (results unavailable)
+if grep -q ' ret=4 .* attempted=0 .* status=0x110 ' /tmp/cat.txt; then
+	tap_pass "sock_sendmsg: records say per-message results are unavailable"
+else
+	tap_fail "sock_sendmsg: records say per-message results are unavailable" "$(cat /tmp/cat.txt)"
+fi
+unload_clean "sock_sendmsg"
+
+tap_done
