@@ -56,6 +56,31 @@ tap_run t_record
 tap_run t_record_32
 tap_run t_device
 
+# Differential check: strace (from the build machine, over 9p) decodes the
+# same calls; fd, vlen, flags, addresses, iov lengths, msg_len and return
+# values must agree, for a 64-bit and a 32-bit caller.
+if [ -n "$SMT_HOST" ] && [ -x "$SMT_HOST/usr/bin/strace" ]; then
+	for w in diff_workload diff_workload_32; do
+		rm -f /tmp/dump.err
+		smt_dump /tmp/$w.bin 2>/tmp/dump.err &
+		dump=$!
+		i=0
+		while ! grep -q ready /tmp/dump.err 2>/dev/null && [ $i -lt 50 ]; do
+			sleep 0.1
+			i=$((i + 1))
+		done
+		/tests/host-run strace -f -qq -v -s 64 -e trace=sendmmsg \
+			-o /tmp/$w.strace "$SMT_GUEST/tests/bin/$w"
+		kill -TERM $dump
+		wait $dump
+		/tests/host-run python3 "$SMT_GUEST/tests/strace_diff.py" \
+			/tmp/$w.strace /tmp/$w.bin "strace vs record ($w)"
+		[ $? -le 1 ] || tap_fail "strace_diff.py ran for $w"
+	done
+else
+	tap_fail "strace differential check: the host root (with strace) is mounted"
+fi
+
 # event logging to dmesg, rate-limited
 echo 1 >$P/log_events
 dmesg -c >/dev/null
