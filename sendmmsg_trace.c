@@ -186,6 +186,7 @@ struct smt_slot {
 
 struct smt_msg_ctx {
 	struct smt_slot *slot;
+	struct socket *sock;	/* held by the syscall until it returns */
 };
 
 struct smt_filter_state {
@@ -1015,9 +1016,7 @@ static int smt_msg_entry_handler(struct kretprobe_instance *ri,
 	if (!slot)
 		return 1;	/* plain sendmsg(2), or an untraced call */
 	mctx->slot = slot;
-	if (!(slot->status & SMT_ST_SOCK_VALID))
-		smt_capture_sock(slot, (struct socket *)
-				 regs_get_kernel_argument(regs, 0));
+	mctx->sock = (struct socket *)regs_get_kernel_argument(regs, 0);
 	return 0;
 }
 
@@ -1029,6 +1028,9 @@ static int smt_msg_exit_handler(struct kretprobe_instance *ri,
 	int ret = (int)regs_return_value(regs);
 	u32 idx = slot->attempted++;
 
+	/* After the first send, so an autobound local port is there. */
+	if (!(slot->status & SMT_ST_SOCK_VALID))
+		smt_capture_sock(slot, mctx->sock);
 	if (ret >= 0) {
 		slot->sent++;
 		slot->bytes_sent += ret;
