@@ -388,7 +388,7 @@ static int smt_set_per_msg(const char *val, const struct kernel_param *kp)
  * pointer.  Only the owning task reads or writes a slot's contents, so
  * the only shared accesses are the cmpxchg/stores on the owner array.
  */
-static struct smt_slot *smt_slot_acquire(void)
+static struct smt_slot *smt_slot_lookup(bool claim)
 {
 	unsigned int n = 1U << smt_slot_bits;
 	unsigned int start = hash_ptr(current, smt_slot_bits);
@@ -396,27 +396,25 @@ static struct smt_slot *smt_slot_acquire(void)
 
 	for (i = 0; i < n; i++) {
 		unsigned int idx = (start + i) & (n - 1);
+		struct task_struct *owner = READ_ONCE(smt_slot_owner[idx]);
 
-		if (!READ_ONCE(smt_slot_owner[idx]) &&
-		    !cmpxchg(&smt_slot_owner[idx], NULL, current))
+		if (claim ? !owner && !cmpxchg(&smt_slot_owner[idx], NULL, current)
+			  : owner == current)
 			return &smt_slots[idx];
 	}
 	return NULL;
 }
 
+/* A free slot for the current task, or NULL when all are in use. */
+static struct smt_slot *smt_slot_acquire(void)
+{
+	return smt_slot_lookup(true);
+}
+
+/* The slot of the current task's sendmmsg in flight, if any. */
 static struct smt_slot *smt_slot_find(void)
 {
-	unsigned int n = 1U << smt_slot_bits;
-	unsigned int start = hash_ptr(current, smt_slot_bits);
-	unsigned int i;
-
-	for (i = 0; i < n; i++) {
-		unsigned int idx = (start + i) & (n - 1);
-
-		if (READ_ONCE(smt_slot_owner[idx]) == current)
-			return &smt_slots[idx];
-	}
-	return NULL;
+	return smt_slot_lookup(false);
 }
 
 static void smt_slot_release(struct smt_slot *slot)

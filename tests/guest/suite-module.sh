@@ -21,6 +21,15 @@ unload_clean() {
 	fi
 }
 
+# cat_calls ARGS...: the text lines of the calls `udp_batch ARGS` makes, as
+# `cat /dev/sendmmsg_trace` shows them, in /tmp/cat.txt.
+cat_calls() {
+	timeout 3 cat /dev/sendmmsg_trace >/tmp/cat.txt &
+	sleep 0.5
+	udp_batch "$@" >/dev/null
+	wait
+}
+
 # load_fails DESC PATTERN ARGS...: insmod must fail, dmesg must explain.
 load_fails() {
 	_desc=$1 _pat=$2
@@ -96,10 +105,7 @@ udp_batch -n 1 -v 3 >/dev/null
 tap_is "$(dmesg | grep -c 'sendmmsg_trace: udp_batch')" 0 "log_events=0: no per-call lines"
 
 # cat: text lines, one per call
-timeout 3 cat /dev/sendmmsg_trace >/tmp/cat.txt &
-sleep 0.5
-udp_batch -n 2 -v 4 -f 2 >/dev/null
-wait
+cat_calls -n 2 -v 4 -f 2
 n=$(grep -c '^call .* comm=udp_batch .* vlen=4 ' /tmp/cat.txt)
 tap_is "$n" 3 "cat /dev/sendmmsg_trace: one line per call"
 if grep -q ' ret=2 .* m2\.res=-97 m2\.err=-EAFNOSUPPORT .* m3\.res=skipped' /tmp/cat.txt; then
@@ -138,10 +144,7 @@ if dmesg | grep -q 'and ____sys_sendmsg (messages)'; then
 else
 	tap_fail "dmesg names the fallback probe" "$(dmesg | tail -n 2)"
 fi
-timeout 3 cat /dev/sendmmsg_trace >/tmp/cat.txt &
-sleep 0.5
-udp_batch -n 1 -v 4 -f 2 >/dev/null
-wait
+cat_calls -n 1 -v 4 -f 2
 if grep -q ' ret=2 .* m1\.res=64 .* m2\.res=-97 ' /tmp/cat.txt; then
 	tap_pass "____sys_sendmsg: per-message results"
 else
@@ -156,10 +159,7 @@ if dmesg | grep -q 'sock_sendmsg is not on the sendmmsg path'; then
 else
 	tap_fail "sock_sendmsg: dmesg warns that results will be missing" "$(dmesg | tail -n 2)"
 fi
-timeout 3 cat /dev/sendmmsg_trace >/tmp/cat.txt &
-sleep 0.5
-udp_batch -n 1 -v 4 >/dev/null
-wait
+cat_calls -n 1 -v 4
 # status 0x100 (socket valid) | 0x10 (results unavailable)
 if grep -q ' ret=4 .* attempted=0 .* status=0x110 ' /tmp/cat.txt; then
 	tap_pass "sock_sendmsg: records say per-message results are unavailable"
