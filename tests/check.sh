@@ -1,0 +1,424 @@
+#!/usr/bin/env bash
+# tests/check.sh - every test of sendmmsg_trace (`make check`).
+#
+#  1. installs the Debian packages the tests need, if any is missing;
+#  2. host unit tests: tests/host/run.sh if present, else every executable
+#     tests/host/*.sh (each prints TAP on stdout);
+#  3. builds the reader (make -C userspace STATIC=1) and the guest test
+#     programs (make -C tests/guest, into build/guest/);
+#  4. per kernel of the matrix (tests/kernels.sh): fetches it into the cache,
+#     builds the module with W=1 (a warning fails the test), builds the guest
+#     initramfs and boots every suite tests/guest/suite-<name>.sh in QEMU;
+#     the suite's TAP (ttyS1) is counted, plus the harness's own verdicts
+#     "guest finished" and "kernel log clean" per boot;
+#  5. prints a table and the line "N passed, N failed[, N skipped]"; exits
+#     non-zero when anything failed or was skipped.
+#
+# Variables:
+#   KERNELS="6.1 6.12"     kernels to test (default: all, see tests/kernels.sh)
+#   SUITES="smoke ..."     guest suites to boot (default: all; "none": none)
+#   SMT_CANARY=1           add the canary suites (tests/canary/): must go red
+#   SMT_MODULE_SRC=DIR     take the module sources from DIR (default: repo root)
+#   SMT_NO_INSTALL=1       do not check/install Debian packages
+#   SMT_QEMU_MEM=1G        guest memory
+#   SMT_CACHE=DIR          kernel cache (default ${XDG_CACHE_HOME:-~/.cache}/sendmmsg-trace)
+# Everything intermediate goes to build/ (logs included); see build/<kernel>/.
+
+set -uo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.." || exit 1
+SMT_ROOT=$PWD
+# shellcheck source=vm/lib.sh
+source tests/vm/lib.sh
+# shellcheck source=kernels.sh
+source tests/kernels.sh
+# shellcheck source=vm/image.sh
+source tests/vm/image.sh
+# shellcheck source=vm/boot.sh
+source tests/vm/boot.sh
+
+T0=$(smt_now)
+SMT_T0=$T0
+KERNELS=${KERNELS:-$SMT_ALL_KERNELS}
+SMT_CANARY=${SMT_CANARY:-0}
+SMT_MODULE_SRC=$(cd "${SMT_MODULE_SRC:-$SMT_ROOT}" 2>/dev/null && pwd) ||
+	smt_die "SMT_MODULE_SRC=${SMT_MODULE_SRC:-} is not a directory"
+export SMT_CANARY SMT_CACHE
+
+# ------------------------------------------------------------ bookkeeping --
+
+declare -a ROWS=()
+declare -A PASS=() FAIL=() SKIP=() BOOT=()
+
+row() {
+	local key="$1|$2"
+	if [[ -z ${PASS[$key]+x} ]]; then
+		ROWS+=("$key")
+		PASS[$key]=0 FAIL[$key]=0 SKIP[$key]=0 BOOT[$key]=-
+	fi
+}
+
+# count_tap KERNEL SUITE FILE: counts ok / not ok / # SKIP lines into the
+# row and echoes failed and skipped lines, with the diagnostics after them.
+# At most SMT_SHOW_FAILURES (default 40) failed/skipped lines per file are
+# echoed, each with at most 40 diagnostic lines; the rest are only counted.
+count_tap() {
+	local key="$1|$2" file=$3 line show=0 shown=0 listed=0 max=${SMT_SHOW_FAILURES:-40}
+	local pfx="  [$1/$2]"
+	row "$1" "$2"
+	[[ -f $file ]] || return 0
+	while IFS= read -r line || [[ -n $line ]]; do
+		line=${line%$'\r'}
+		if [[ $line =~ ^not\ ok($|[[:space:]]) ]]; then
+			FAIL[$key]=$((FAIL[$key] + 1))
+			listed=$((listed + 1)) show=0 shown=0
+			((listed <= max)) && printf '%s %s\n' "$pfx" "$line" && show=1
+		elif [[ $line =~ ^ok($|[[:space:]]) ]]; then
+			show=0
+			if [[ $line =~ \#[[:space:]]*[Ss][Kk][Ii][Pp] ]]; then
+				SKIP[$key]=$((SKIP[$key] + 1))
+				listed=$((listed + 1))
+				((listed <= max)) && printf '%s %s\n' "$pfx" "$line"
+			else
+				PASS[$key]=$((PASS[$key] + 1))
+			fi
+		elif [[ $line == '#'* ]]; then
+			if ((show)); then
+				shown=$((shown + 1))
+				if ((shown <= 40)); then
+					printf '%s     %s\n' "$pfx" "$line"
+				elif ((shown == 41)); then
+					printf '%s     # ... (see %s)\n' "$pfx" "$file"
+				fi
+			fi
+		else
+			show=0
+		fi
+	done <"$file"
+	((listed > max)) && printf '%s ... %d more failed/skipped tests: see %s\n' "$pfx" $((listed - max)) "$file"
+	return 0
+}
+
+# tap_line FILE ok|not-ok DESC [DIAG...]: appends a harness verdict.
+tap_line() {
+	local file=$1 st=$2 desc=$3
+	shift 3
+	if [[ $st == ok ]]; then echo "ok - $desc"; else echo "not ok - $desc"; fi >>"$file"
+	(($#)) && printf '%s\n' "$@" | sed 's/^/# /' >>"$file"
+	return 0
+}
+
+# ------------------------------------------------------------ host stages --
+
+install_packages() {
+	[[ ${SMT_NO_INSTALL:-0} == 1 ]] && return 0
+	smt_install_missing "${SMT_HOST_PACKAGES[@]}" ||
+		smt_note "could not install every package; going on"
+}
+
+# Host unit tests run in the background (they only write files under
+# build/host/); count_host_tests counts them once they are done.
+start_host_tests() {
+	local out=$SMT_BUILD/host scripts=() s
+	mkdir -p "$out"
+	row host unit
+	if [[ -f tests/host/run.sh ]]; then
+		scripts=(tests/host/run.sh)
+	else
+		for s in tests/host/*.sh; do
+			[[ -f $s && -x $s ]] && scripts+=("$s")
+		done
+	fi
+	HOST_SCRIPTS=("${scripts[@]}")
+	if ((${#scripts[@]} == 0)); then
+		smt_note "no host tests (tests/host/run.sh or executable tests/host/*.sh)"
+		return 0
+	fi
+	smt_say "host: unit tests (${scripts[*]}) start in the background"
+	(
+		for s in "${scripts[@]}"; do
+			name=$(basename "$s" .sh)
+			if [[ -x $s ]]; then
+				"$s" </dev/null >"$out/$name.tap" 2>"$out/$name.log"
+			else
+				bash "$s" </dev/null >"$out/$name.tap" 2>"$out/$name.log"
+			fi
+			echo $? >"$out/$name.rc"
+		done
+	) &
+	HOST_PID=$!
+}
+
+count_host_tests() {
+	local out=$SMT_BUILD/host s name rc
+	((${#HOST_SCRIPTS[@]})) || return 0
+	smt_say "host: waiting for the unit tests"
+	wait "$HOST_PID"
+	HOST_PID=
+	for s in "${HOST_SCRIPTS[@]}"; do
+		name=$(basename "$s" .sh)
+		rc=$(cat "$out/$name.rc" 2>/dev/null || echo "?")
+		if [[ $rc != 0 ]] && ! grep -qE '^not ok($|[[:space:]])' "$out/$name.tap"; then
+			tap_line "$out/$name.tap" not-ok "$s exits 0" "exit status $rc; stderr in $out/$name.log" \
+				"$(tail -n 15 "$out/$name.log")"
+		fi
+		count_tap host unit "$out/$name.tap"
+	done
+}
+
+# The reader, static, copied to build/reader/ (before the host unit tests
+# start: they build in userspace/ too).  Row host/build.
+build_reader() {
+	local tap=$SMT_BUILD/userland.tap
+	mkdir -p "$SMT_BUILD/reader"
+	: >"$tap"
+	SMT_READER_BIN=
+	if [[ -f userspace/Makefile ]]; then
+		smt_say "host: building the reader (make -C userspace STATIC=1)"
+		if make -j"$(nproc)" -C userspace STATIC=1 >"$SMT_BUILD/reader.log" 2>&1 &&
+			[[ -x userspace/sendmmsg-trace ]]; then
+			cp userspace/sendmmsg-trace "$SMT_BUILD/reader/sendmmsg-trace"
+			SMT_READER_BIN=$SMT_BUILD/reader/sendmmsg-trace
+			tap_line "$tap" ok "reader builds (make -C userspace STATIC=1)"
+		else
+			tap_line "$tap" not-ok "reader builds (make -C userspace STATIC=1)" \
+				"log: $SMT_BUILD/reader.log" "$(grep -iE 'error:|warning:' "$SMT_BUILD/reader.log" | head -n 20)"
+		fi
+	else
+		smt_note "userspace/Makefile does not exist yet: no reader in the guest (/usr/bin/sendmmsg-trace)"
+	fi
+	export SMT_READER_BIN
+}
+
+# Guest test programs into build/guest/.  Row host/build.
+build_guest_programs() {
+	local tap=$SMT_BUILD/userland.tap
+	smt_say "host: building guest programs (make -C tests/guest)"
+	SMT_GUEST_BIN=$SMT_BUILD/guest
+	if make -k -j"$(nproc)" -C tests/guest OUT="$SMT_GUEST_BIN" >"$SMT_BUILD/guest.log" 2>&1; then
+		tap_line "$tap" ok "guest programs build"
+	else
+		tap_line "$tap" not-ok "guest programs build" "log: $SMT_BUILD/guest.log" \
+			"$(grep -E 'error:|warning:|\*\*\*' "$SMT_BUILD/guest.log" | head -n 30)"
+	fi
+	export SMT_GUEST_BIN
+	count_tap host build "$tap"
+	smt_image_common "$SMT_BUILD/guest-root" >"$SMT_BUILD/guest-root.log" 2>&1 ||
+		smt_note "staging the guest root failed: see $SMT_BUILD/guest-root.log"
+}
+
+# ----------------------------------------------------------- kernel stages --
+
+# Fetches every kernel in the background, one after the other, so that
+# downloads and unpacking overlap with building and booting the previous one.
+# build/<k>/kernel.env and build/<k>/fetch.rc appear when kernel k is done.
+start_fetching() {
+	local k
+	for k in $KERNELS; do
+		rm -rf "${SMT_BUILD:?}/$k"
+		mkdir -p "$SMT_BUILD/$k"
+	done
+	(
+		for k in $KERNELS; do
+			smt_kernel_setup "$k" >"$SMT_BUILD/$k/kernel.env.tmp" 2>"$SMT_BUILD/$k/fetch.log"
+			echo $? >"$SMT_BUILD/$k/fetch.rc.tmp"
+			mv "$SMT_BUILD/$k/kernel.env.tmp" "$SMT_BUILD/$k/kernel.env"
+			mv "$SMT_BUILD/$k/fetch.rc.tmp" "$SMT_BUILD/$k/fetch.rc"
+		done
+	) </dev/null &
+	FETCH_PID=$!
+}
+
+wait_fetched() {
+	while [[ ! -f $SMT_BUILD/$1/fetch.rc ]]; do
+		kill -0 "$FETCH_PID" 2>/dev/null || break
+		sleep 0.5
+	done
+	[[ -f $SMT_BUILD/$1/fetch.rc && $(cat "$SMT_BUILD/$1/fetch.rc") == 0 ]]
+}
+
+# build_module NAME SRC_DIR OUT_DIR LOG TAPFILE DESC: copies the top-level
+# Kbuild, *.c and *.h of SRC_DIR to OUT_DIR and builds with W=1.
+build_module() {
+	local name=$1 src=$2 out=$3 log=$4 tap=$5 desc=$6 f rc warn
+	rm -rf "$out"
+	mkdir -p "$out"
+	: >"$tap"
+	for f in "$src"/Kbuild "$src"/*.c "$src"/*.h; do
+		[[ -f $f ]] && cp "$f" "$out/"
+	done
+	# The module shares the ABI header with user space.
+	[[ $name == sendmmsg_trace && ! -f $out/sendmmsg_trace.h ]] && cp sendmmsg_trace.h "$out/"
+	if [[ ! -f $out/$name.c && ! -f $out/Kbuild ]] || ! compgen -G "$out/*.c" >/dev/null; then
+		tap_line "$tap" not-ok "$desc" "no module source (Kbuild, *.c) in $src"
+		return 1
+	fi
+	make -C "$SMT_KDIR" M="$out" W=1 modules >"$log" 2>&1
+	rc=$?
+	warn=$(grep -i 'warning:' "$log" | head -n 40)
+	if ((rc != 0)) || [[ ! -f $out/$name.ko ]]; then
+		tap_line "$tap" not-ok "$desc" "build failed (status $rc); log: $log" \
+			"$(grep -E 'error:|warning:|\*\*\*' "$log" | head -n 30)"
+		return 1
+	elif [[ -n $warn ]]; then
+		tap_line "$tap" not-ok "$desc" "log: $log" "$warn"
+	else
+		tap_line "$tap" ok "$desc"
+	fi
+	return 0
+}
+
+suite_script() {
+	local s=$1
+	if [[ -f tests/guest/suite-$s.sh ]]; then
+		echo "tests/guest/suite-$s.sh"
+	elif [[ $SMT_CANARY == 1 && -f tests/canary/suite-$s.sh ]]; then
+		echo "tests/canary/suite-$s.sh"
+	else
+		return 1
+	fi
+}
+
+list_suites() {
+	local s f out=()
+	if [[ -n ${SUITES:-} ]]; then
+		for s in $SUITES; do
+			s=${s#suite-}
+			s=${s%.sh}
+			[[ $s == none ]] || out+=("$s")
+		done
+	else
+		for f in tests/guest/suite-*.sh; do
+			[[ -f $f ]] || continue
+			s=${f##*/suite-}
+			out+=("${s%.sh}")
+		done
+	fi
+	if [[ $SMT_CANARY == 1 ]]; then
+		for f in tests/canary/suite-*.sh; do
+			[[ -f $f ]] || continue
+			s=${f##*/suite-}
+			out+=("${s%.sh}")
+		done
+	fi
+	echo "${out[@]}"
+}
+
+test_kernel() {
+	local k=$1 kdir=$SMT_BUILD/$1 tap s script sdir smp tmo mpid cpid stage have_mod=0
+	tap=$kdir/build.tap
+	: >"$tap"
+	smt_say "$k: fetching kernel"
+	if ! wait_fetched "$k"; then
+		tap_line "$tap" not-ok "kernel $k fetched and unpacked" "log: $kdir/fetch.log" \
+			"$(tail -n 20 "$kdir/fetch.log")"
+		count_tap "$k" build "$tap"
+		for s in $(list_suites); do row "$k" "$s"; done
+		return
+	fi
+	(
+		# shellcheck disable=SC1091
+		source "$kdir/kernel.env"
+		export SMT_KNAME SMT_KIMAGE SMT_KDIR SMT_KREL SMT_KMODDIR SMT_KAPPEND SMT_QEMU_OPTS
+		smt_say "$k: $SMT_KREL: building module (W=1) and guest image"
+		build_module sendmmsg_trace "$SMT_MODULE_SRC" "$kdir/module" "$kdir/module.log" \
+			"$kdir/module.tap" "module builds with W=1 without warnings on $k" &
+		mpid=$!
+		if [[ $SMT_CANARY == 1 ]]; then
+			build_module smt_canary tests/canary "$kdir/canary" "$kdir/canary.log" \
+				"$kdir/canary.tap" "canary module builds on $k" &
+			cpid=$!
+		fi
+		stage=$kdir/initramfs-root
+		smt_image_stage "$SMT_BUILD/guest-root" "$stage" >"$kdir/image.log" 2>&1 ||
+			tap_line "$tap" not-ok "guest image staged for $k" "log: $kdir/image.log"
+		wait "$mpid"
+		cat "$kdir/module.tap" >>"$tap"
+		if [[ -f $kdir/module/sendmmsg_trace.ko ]]; then
+			cp "$kdir/module/sendmmsg_trace.ko" "$stage/lib/"
+		fi
+		if [[ $SMT_CANARY == 1 ]]; then
+			wait "$cpid"
+			cat "$kdir/canary.tap" >>"$tap"
+			[[ -f $kdir/canary/smt_canary.ko ]] && cp "$kdir/canary/smt_canary.ko" "$stage/lib/"
+		fi
+		smt_image_pack "$stage" "$kdir/base.cpio.gz" 2>>"$kdir/image.log"
+
+		for s in $(list_suites); do
+			# (not rm -rf: a suite named "module" shares build/<k>/module/)
+			sdir=$kdir/$s
+			mkdir -p "$sdir"
+			rm -rf "$sdir/overlay" "$sdir"/{initramfs.cpio.gz,overlay.cpio.gz,harness.tap,tap.log,console.log}
+			if ! script=$(suite_script "$s"); then
+				tap_line "$sdir/harness.tap" not-ok "suite $s exists ($k)" \
+					"no tests/guest/suite-$s.sh"
+				echo "$s" >>"$kdir/suites.done"
+				continue
+			fi
+			smp=$(smt_suite_header "$script" smp 2)
+			tmo=$(smt_suite_header "$script" timeout 300)
+			smt_image_suite "$sdir" "$kdir/base.cpio.gz" "$s"
+			smt_say "$k: booting suite $s (smp $smp, timeout ${tmo}s)"
+			SMT_SUITE_NAME=$s smt_boot "$sdir" "$smp" "$tmo"
+			if grep -q '^ok - guest finished' "$sdir/harness.tap" &&
+				! grep -qE '^(not )?ok($|[[:space:]])' "$sdir/tap.log"; then
+				tap_line "$sdir/harness.tap" not-ok "suite $s reported tests ($k)" \
+					"tap.log has no ok / not ok line"
+			fi
+			echo "$s" >>"$kdir/suites.done"
+		done
+	)
+	count_tap "$k" build "$tap"
+	for s in $(list_suites); do
+		sdir=$kdir/$s
+		row "$k" "$s"
+		count_tap "$k" "$s" "$sdir/tap.log"
+		count_tap "$k" "$s" "$sdir/harness.tap"
+		[[ -f $sdir/boot-seconds ]] && BOOT["$k|$s"]=$(cat "$sdir/boot-seconds")
+	done
+}
+
+# ------------------------------------------------------------------ report --
+
+report() {
+	local key k s tp=0 tf=0 ts=0
+	echo
+	printf '%-10s %-14s %7s %7s %8s %7s\n' kernel suite passed failed skipped boot_s
+	for key in "${ROWS[@]}"; do
+		k=${key%%|*}
+		s=${key#*|}
+		printf '%-10s %-14s %7d %7d %8d %7s\n' "$k" "$s" "${PASS[$key]}" "${FAIL[$key]}" "${SKIP[$key]}" "${BOOT[$key]}"
+		tp=$((tp + PASS[$key])) tf=$((tf + FAIL[$key])) ts=$((ts + SKIP[$key]))
+	done
+	echo
+	echo "total time $(smt_elapsed "$T0") s; logs in build/"
+	if ((ts > 0)); then
+		echo "$tp passed, $tf failed, $ts skipped"
+	else
+		echo "$tp passed, $tf failed"
+	fi
+	((tf == 0 && ts == 0))
+}
+
+main() {
+	local k
+	HOST_SCRIPTS=() HOST_PID= FETCH_PID=
+	trap 'for p in $FETCH_PID $HOST_PID; do kill "$p" 2>/dev/null; done' EXIT
+	install_packages
+	mkdir -p "$SMT_BUILD"
+	rm -rf "$SMT_BUILD/host"
+	start_fetching
+	row host unit
+	build_reader
+	start_host_tests
+	build_guest_programs
+	for k in $KERNELS; do
+		test_kernel "$k"
+	done
+	wait "$FETCH_PID" 2>/dev/null
+	FETCH_PID=
+	count_host_tests
+	report
+}
+
+main "$@"

@@ -1,0 +1,71 @@
+# shellcheck shell=bash
+# tests/vm/boot.sh - boot one guest and judge the boot (sourced).
+#
+# smt_boot OUTDIR SMP TIMEOUT
+#   Boots SMT_KIMAGE with OUTDIR/initramfs.cpio.gz under QEMU (TCG):
+#     OUTDIR/console.log   ttyS0: kernel messages and /init's own lines
+#     OUTDIR/tap.log       ttyS1: the suite's TAP output, then SMT-GUEST-DONE
+#     OUTDIR/qemu.log      QEMU's own stdout/stderr
+#     OUTDIR/boot-seconds  wall time of the boot
+#     OUTDIR/harness.tap   the harness's verdicts on this boot, as TAP:
+#       "guest finished (<kernel>/<suite>)"  SMT-GUEST-DONE seen, in time
+#       "kernel log clean (<kernel>/<suite>)" no line of console.log matches
+#                                             tests/vm/log-patterns
+# Environment: SMT_KIMAGE, SMT_KNAME, SMT_KAPPEND, SMT_QEMU_OPTS (kernel
+# block), SMT_SUITE_NAME, SMT_QEMU_MEM (default 1G).
+
+smt_boot() {
+	local out=$1 smp=$2 tmo=$3 id="$SMT_KNAME/$SMT_SUITE_NAME" start rc secs
+	local -a qemu
+	rm -f "$out"/{console.log,tap.log,qemu.log,harness.tap,boot-seconds}
+	: >"$out/console.log"
+	: >"$out/tap.log"
+	qemu=(
+		qemu-system-x86_64 -accel tcg -m "${SMT_QEMU_MEM:-1G}"
+		-smp "$smp,sockets=$smp,cores=1,threads=1"
+		-nographic -nodefaults -no-user-config -no-reboot
+		-kernel "$SMT_KIMAGE" -initrd "$out/initramfs.cpio.gz"
+		-append "console=ttyS0 panic=-1 loglevel=7 kasan_multi_shot ${SMT_KAPPEND:-}"
+		-chardev "file,id=con,path=$out/console.log"
+		-chardev "file,id=tap,path=$out/tap.log"
+		-serial chardev:con -serial chardev:tap
+		-virtfs local,path=/,mount_tag=host,security_model=none,readonly=on,multidevs=remap
+	)
+	# shellcheck disable=SC2206
+	[[ -n ${SMT_QEMU_OPTS:-} ]] && qemu+=($SMT_QEMU_OPTS)
+	printf '%q ' "${qemu[@]}" >"$out/qemu.cmd"
+	echo >>"$out/qemu.cmd"
+	start=$(smt_now)
+	timeout -k 10 "$tmo" "${qemu[@]}" </dev/null >"$out/qemu.log" 2>&1
+	rc=$?
+	secs=$(smt_elapsed "$start")
+	echo "$secs" >"$out/boot-seconds"
+	# TAP lines must not carry the \r a cooked tty would add.
+	sed -i 's/\r$//' "$out/tap.log"
+
+	{
+		if grep -qx 'SMT-GUEST-DONE' "$out/tap.log" && ((rc != 124 && rc != 137)); then
+			echo "ok - guest finished ($id)"
+		else
+			echo "not ok - guest finished ($id)"
+			if ((rc == 124 || rc == 137)); then
+				echo "# guest hung or panicked: no SMT-GUEST-DONE within $tmo s, QEMU killed"
+			else
+				echo "# guest hung or panicked: QEMU exited (status $rc) without SMT-GUEST-DONE"
+				[[ -s $out/qemu.log ]] && sed 's/^/# qemu: /' "$out/qemu.log" | tail -n 10
+			fi
+			echo "# last 30 lines of $out/console.log:"
+			tail -n 30 "$out/console.log" | tr -d '\r' | sed 's/^/#   /'
+		fi
+		local bad
+		bad=$(tr -d '\r' <"$out/console.log" |
+			grep -E -f <(grep -vE '^(#|[[:space:]]*$)' "$SMT_ROOT/tests/vm/log-patterns") || true)
+		if [[ -z $bad ]]; then
+			echo "ok - kernel log clean ($id)"
+		else
+			echo "not ok - kernel log clean ($id)"
+			echo "# $(printf '%s\n' "$bad" | wc -l) offending line(s) in $out/console.log:"
+			printf '%s\n' "$bad" | head -n 40 | sed 's/^/#   /'
+		fi
+	} >"$out/harness.tap"
+}
