@@ -378,6 +378,24 @@ test_kernel() {
 	done
 }
 
+# Code health and packaging (tests/static-checks.sh): checkpatch, sparse and
+# dkms against the Debian headers of the kernels tested (not -rt or debug:
+# the same source), modinfo, signing.  Row host/static.
+run_static_checks() {
+	local k kdirs=() out=$SMT_BUILD/host
+	for k in $KERNELS; do
+		[[ $k == 6.1 || $k == 6.12 ]] || continue
+		[[ -f $SMT_BUILD/$k/kernel.env ]] || continue
+		kdirs+=("$(source "$SMT_BUILD/$k/kernel.env" && echo "$SMT_KDIR")")
+	done
+	smt_say "host: static checks (checkpatch, sparse, modinfo, dkms, signing)"
+	mkdir -p "$out"
+	tests/static-checks.sh "${kdirs[@]}" >"$out/static.tap" 2>"$out/static.log" ||
+		grep -qE '^not ok' "$out/static.tap" ||
+		tap_line "$out/static.tap" not-ok "tests/static-checks.sh exits 0" "$(tail -n 15 "$out/static.log")"
+	count_tap host static "$out/static.tap"
+}
+
 # ------------------------------------------------------------------ report --
 
 report() {
@@ -417,6 +435,7 @@ main() {
 	done
 	wait "$FETCH_PID" 2>/dev/null
 	FETCH_PID=
+	run_static_checks
 	count_host_tests
 	report
 }

@@ -22,7 +22,8 @@ smt_die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 SMT_HOST_PACKAGES=(
 	qemu-system-x86 busybox-static cpio kmod gcc-multilib musl-tools sparse
 	jq python3 gcc gcc-12 make dwarves libelf1 xz-utils zstd gzip util-linux
-	coreutils findutils gawk sed grep dpkg apt
+	coreutils findutils gawk sed grep dpkg apt strace dkms openssl perl
+	linux-source-6.1 cppcheck
 )
 
 # smt_install_missing PKG...: apt-get install only the packages that are not
