@@ -20,6 +20,7 @@
 #include <linux/cgroup.h>
 #include <linux/compat.h>
 #include <linux/cred.h>
+#include <linux/delay.h>
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/hash.h>
@@ -153,9 +154,10 @@ struct smt_ring {
 	u64 head;		/* bytes produced; written by the producer */
 	u64 tail;		/* bytes consumed; written by the reader */
 	atomic64_t pending_lost; /* drops not yet reported in the stream */
+	u64 writing;		/* clock before the record being written, or 0 */
+	u64 seen_head;		/* reader: head when it chose the next record */
 	u8 *data;
 	u32 size;		/* power of two */
-	bool busy;		/* producer re-entry guard */
 	struct smt_stats stats;	/* updated by this CPU, delivered by reader */
 };
 
@@ -217,6 +219,9 @@ static DEFINE_MUTEX(smt_config_lock);
 static bool smt_ready;
 static atomic_t smt_open_count = ATOMIC_INIT(0);
 static atomic64_t smt_missed_reported = ATOMIC64_INIT(0);
+/* Records taken from a ring but never read whole (reader closed). */
+static atomic64_t smt_reader_dropped = ATOMIC64_INIT(0);
+static atomic64_t smt_reader_dropped_pending = ATOMIC64_INIT(0);
 static u64 smt_memory_bytes;
 static u32 smt_ring_size;
 static size_t smt_max_record;
@@ -483,6 +488,7 @@ static void smt_capture_name(struct smt_msg *m, const struct smt_uhdr *h)
 	if (h->namelen > SMT_NAME_MAX)
 		m->status |= SMT_MSG_NAME_TRUNC;
 	if (copy_from_user_nofault(m->name, u64_to_user_ptr(h->name), len)) {
+		memset(m->name, 0, len);	/* a fault can leave part copied */
 		m->status |= SMT_MSG_NAME_FAULT;
 		return;
 	}
@@ -844,25 +850,37 @@ static bool smt_ring_put(struct smt_ring *r, struct smt_call *c,
 	return true;
 }
 
-/* Called from the return probe, preemption disabled. */
-static void smt_emit(struct smt_call *c, struct smt_slot *slot)
+/*
+ * Records are merged by timestamp at read time, so the reader must not
+ * pass over a record that is stamped but not yet published.  Before
+ * stamping, the producer posts a lower bound of the stamp in r->writing;
+ * the reader waits for any ring whose bound is not newer than the record
+ * it is about to deliver (smt_pick_next).  A non-zero r->writing also
+ * refuses a nested producer on this CPU.
+ */
+static bool smt_ring_begin(struct smt_ring *r)
 {
-	struct smt_ring *r = this_cpu_ptr(smt_rings);
-	bool ok = false;
+	if (READ_ONCE(r->writing))
+		return false;
+	WRITE_ONCE(r->writing, ktime_get_ns() ? : 1);
+	/* The bound is visible before we read the clock for the stamp. */
+	smp_mb();
+	return true;
+}
 
-	if (!READ_ONCE(r->busy)) {
-		WRITE_ONCE(r->busy, true);
-		ok = smt_ring_put(r, c, slot);
-		WRITE_ONCE(r->busy, false);
-	}
-	if (!ok) {
-		atomic64_inc(&r->pending_lost);
-		r->stats.lost++;
-		return;
-	}
+static void smt_ring_end(struct smt_ring *r)
+{
+	/* The record (head) is visible before the bound goes away. */
+	smp_store_release(&r->writing, 0);
 	/* Pairs with the barrier in wait_event: see wq_has_sleeper(). */
 	if (wq_has_sleeper(&smt_wait))
 		irq_work_queue(&smt_wake_work);
+}
+
+static void smt_count_lost(struct smt_ring *r)
+{
+	atomic64_inc(&r->pending_lost);
+	r->stats.lost++;
 }
 
 /* ---- probes ----------------------------------------------------------- */
@@ -965,6 +983,29 @@ static void smt_log_call(const struct smt_call *c)
 			 c->ret, c->msgs_sent, c->msgs_attempted);
 }
 
+static void smt_fill_call(struct smt_call *c, const struct smt_call_ctx *ctx,
+			  int ret)
+{
+	memset(c, 0, sizeof(*c));
+	c->hdr.type = SMT_REC_CALL;
+	c->hdr.abi_version = SMT_ABI_VERSION;
+	c->hdr.ts_ns = ktime_get_ns();
+	c->ts_entry_ns = ctx->ts_entry;
+	c->latency_ns = c->hdr.ts_ns - ctx->ts_entry;
+	c->msgvec = ctx->msgvec;
+	c->ret = ret;
+	c->fd = ctx->fd;
+	c->vlen = ctx->vlen;
+	c->flags = ctx->flags;
+	c->status = ctx->status;
+	c->cpu = smp_processor_id();
+	c->call_size = sizeof(*c);
+	c->msg_size = sizeof(struct smt_msg);
+	smt_fill_task(c);
+	if (ctx->slot)
+		smt_fill_from_slot(c, ctx->slot, ctx, ret);
+}
+
 static int smt_exit_handler(struct kretprobe_instance *ri,
 			    struct pt_regs *regs)
 {
@@ -975,31 +1016,21 @@ static int smt_exit_handler(struct kretprobe_instance *ri,
 
 	if (!ctx->active)
 		return 0;
-	memset(&c, 0, sizeof(c));
-	c.hdr.type = SMT_REC_CALL;
-	c.hdr.abi_version = SMT_ABI_VERSION;
-	c.hdr.ts_ns = ktime_get_ns();
-	c.ts_entry_ns = ctx->ts_entry;
-	c.latency_ns = c.hdr.ts_ns - ctx->ts_entry;
-	c.msgvec = ctx->msgvec;
-	c.ret = ret;
-	c.fd = ctx->fd;
-	c.vlen = ctx->vlen;
-	c.flags = ctx->flags;
-	c.status = ctx->status;
-	c.cpu = smp_processor_id();
-	c.call_size = sizeof(c);
-	c.msg_size = sizeof(struct smt_msg);
-	smt_fill_task(&c);
-	if (ctx->slot)
-		smt_fill_from_slot(&c, ctx->slot, ctx, ret);
-
+	preempt_disable();	/* one CPU's ring from stamp to publish */
 	r = this_cpu_ptr(smt_rings);
 	r->stats.seen++;
-	if (c.status & (SMT_ST_VEC_FAULT | SMT_ST_FIELD_FAULT))
-		r->stats.faults++;
-	smt_emit(&c, ctx->slot);
-	smt_log_call(&c);
+	if (!smt_ring_begin(r)) {
+		smt_count_lost(r);
+	} else {
+		smt_fill_call(&c, ctx, ret);
+		if (c.status & (SMT_ST_VEC_FAULT | SMT_ST_FIELD_FAULT))
+			r->stats.faults++;
+		if (!smt_ring_put(r, &c, ctx->slot))
+			smt_count_lost(r);
+		smt_ring_end(r);
+		smt_log_call(&c);
+	}
+	preempt_enable();
 	if (ctx->slot)
 		smt_slot_release(ctx->slot);
 	return 0;
@@ -1043,26 +1074,50 @@ static int smt_msg_exit_handler(struct kretprobe_instance *ri,
 /* ---- reading: merge the rings ----------------------------------------- */
 
 /* The CPU whose oldest record is the oldest of all, or -1. */
-static int smt_oldest_cpu(void)
+static int smt_oldest_cpu(u64 *best_ts)
 {
-	u64 best_ts = U64_MAX;
 	int cpu, best = -1;
 
+	*best_ts = U64_MAX;
 	for_each_possible_cpu(cpu) {
 		struct smt_ring *r = per_cpu_ptr(smt_rings, cpu);
-		/* Pairs with the producer's release: the record is complete. */
-		u64 head = smp_load_acquire(&r->head);
 		struct smt_rec_hdr h;
 
-		if (head == r->tail)
+		/* Pairs with the producer's release: the record is complete. */
+		r->seen_head = smp_load_acquire(&r->head);
+		if (r->seen_head == r->tail)
 			continue;
 		smt_ring_read(r, r->tail, &h, sizeof(h));
-		if (h.ts_ns < best_ts) {
-			best_ts = h.ts_ns;
+		if (h.ts_ns < *best_ts) {
+			*best_ts = h.ts_ns;
 			best = cpu;
 		}
 	}
 	return best;
+}
+
+/*
+ * Whether a record older than best_ts may still appear: one was published
+ * since smt_oldest_cpu() looked, or one is being written whose stamp is
+ * not newer (see smt_ring_begin).
+ */
+static bool smt_older_pending(u64 best_ts)
+{
+	int cpu;
+
+	/* Our look at the heads before the bounds. */
+	smp_mb();
+	for_each_possible_cpu(cpu) {
+		struct smt_ring *r = per_cpu_ptr(smt_rings, cpu);
+		/* Pairs with smt_ring_end(): a cleared bound shows its head. */
+		u64 bound = smp_load_acquire(&r->writing);
+		/* Pairs with the producer's release: published since? */
+		u64 head = smp_load_acquire(&r->head);
+
+		if (head != r->seen_head || (bound && bound <= best_ts))
+			return true;
+	}
+	return false;
 }
 
 static bool smt_data_ready(void)
@@ -1077,13 +1132,15 @@ static bool smt_data_ready(void)
 		    atomic64_read(&r->pending_lost))
 			return true;
 	}
-	return smt_missed_total() > (u64)atomic64_read(&smt_missed_reported);
+	return smt_missed_total() > (u64)atomic64_read(&smt_missed_reported) ||
+	       atomic64_read(&smt_reader_dropped_pending);
 }
 
 /* Losses that no later record will carry: report them on their own. */
 static u64 smt_claim_lost(void)
 {
-	u64 lost = smt_claim_missed();
+	u64 lost = smt_claim_missed() +
+		   atomic64_xchg(&smt_reader_dropped_pending, 0);
 	int cpu;
 
 	for_each_possible_cpu(cpu)
@@ -1091,40 +1148,53 @@ static u64 smt_claim_lost(void)
 	return lost;
 }
 
-/* Move the next record into rd->rec; false if there is none. */
-static bool smt_fetch(struct smt_reader *rd)
+/* A record of the lost count that no later record will carry. */
+static bool smt_fetch_lost(struct smt_reader *rd)
 {
 	struct smt_rec_hdr *h = (struct smt_rec_hdr *)rd->rec;
-	int cpu = smt_oldest_cpu();
+	u64 lost = smt_claim_lost();
+
+	if (!lost)
+		return false;
+	memset(h, 0, sizeof(*h));
+	h->size = sizeof(*h);
+	h->type = SMT_REC_LOST;
+	h->abi_version = SMT_ABI_VERSION;
+	h->ts_ns = ktime_get_ns();
+	h->lost = lost;
+	rd->out_cpu = -1;
+	return true;
+}
+
+/*
+ * Move the next record into rd->rec: 1 if there is one, 0 if there is
+ * none, -EAGAIN if an older one is being written and is due any moment.
+ */
+static int smt_fetch(struct smt_reader *rd)
+{
+	struct smt_rec_hdr *h = (struct smt_rec_hdr *)rd->rec;
 	struct smt_ring *r;
+	u64 best_ts;
+	int cpu = smt_oldest_cpu(&best_ts);
 
-	if (cpu < 0) {
-		u64 lost = smt_claim_lost();
-
-		if (!lost)
-			return false;
-		memset(h, 0, sizeof(*h));
-		h->size = sizeof(*h);
-		h->type = SMT_REC_LOST;
-		h->abi_version = SMT_ABI_VERSION;
-		h->ts_ns = ktime_get_ns();
-		h->lost = lost;
-		rd->out_cpu = -1;
-		return true;
-	}
+	if (smt_older_pending(best_ts))
+		return -EAGAIN;
+	if (cpu < 0)
+		return smt_fetch_lost(rd);
 	r = per_cpu_ptr(smt_rings, cpu);
 	smt_ring_read(r, r->tail, h, sizeof(*h));
 	if (WARN_ON_ONCE(h->size < sizeof(*h) || h->size > rd->rec_cap ||
 			 h->size > r->size)) {
 		/* Corrupt ring: drop its contents; release as below. */
 		smp_store_release(&r->tail, smp_load_acquire(&r->head));
-		return false;
+		return 0;
 	}
 	smt_ring_read(r, r->tail, rd->rec, h->size);
 	/* Our copy is done before the producer may overwrite the bytes. */
 	smp_store_release(&r->tail, r->tail + h->size);
+	h->lost += atomic64_xchg(&smt_reader_dropped_pending, 0);
 	rd->out_cpu = cpu;
-	return true;
+	return 1;
 }
 
 /* ---- reading: text format --------------------------------------------- */
@@ -1347,6 +1417,10 @@ static int smt_release(struct inode *inode, struct file *file)
 {
 	struct smt_reader *rd = file->private_data;
 
+	if (rd->out_pos < rd->out_len) {	/* a record read in part: lost */
+		atomic64_inc(&smt_reader_dropped);
+		atomic64_inc(&smt_reader_dropped_pending);
+	}
 	if (rd->set_filter)
 		smt_filter_from_params();
 	kvfree(rd->rec);
@@ -1356,11 +1430,13 @@ static int smt_release(struct inode *inode, struct file *file)
 	return 0;
 }
 
-/* Make the next record current; false if none is ready. */
-static bool smt_next_output(struct smt_reader *rd)
+/* Make the next record current: 1, or 0 / -EAGAIN as smt_fetch(). */
+static int smt_next_output(struct smt_reader *rd)
 {
-	if (!smt_fetch(rd))
-		return false;
+	int ret = smt_fetch(rd);
+
+	if (ret <= 0)
+		return ret;
 	rd->out_pos = 0;
 	if (rd->format == SMT_FMT_BINARY) {
 		rd->out = rd->rec;
@@ -1369,7 +1445,7 @@ static bool smt_next_output(struct smt_reader *rd)
 		rd->out = (const u8 *)rd->text;
 		rd->out_len = smt_format_text(rd);
 	}
-	return true;
+	return 1;
 }
 
 static void smt_output_done(struct smt_reader *rd)
@@ -1378,6 +1454,24 @@ static void smt_output_done(struct smt_reader *rd)
 		per_cpu_ptr(smt_rings, rd->out_cpu)->stats.delivered++;
 	rd->out_len = 0;
 	rd->out_pos = 0;
+}
+
+/*
+ * Wait for the next record: a moment when an older one is being written
+ * (its producer runs with preemption disabled and is about done), else
+ * until a record is published.  Called and returns without rd->lock.
+ */
+static int smt_wait_record(struct file *file, int state)
+{
+	if (state == -EAGAIN) {
+		if (signal_pending(current))
+			return -ERESTARTSYS;
+		usleep_range(20, 100);
+		return 0;
+	}
+	if (file->f_flags & O_NONBLOCK)
+		return -EAGAIN;
+	return wait_event_interruptible(smt_wait, smt_data_ready());
 }
 
 static ssize_t smt_read(struct file *file, char __user *buf, size_t count,
@@ -1394,19 +1488,19 @@ static ssize_t smt_read(struct file *file, char __user *buf, size_t count,
 	while (copied < count) {
 		size_t n;
 
-		if (rd->out_pos == rd->out_len && !smt_next_output(rd)) {
-			if (copied)
-				break;
-			mutex_unlock(&rd->lock);
-			if (file->f_flags & O_NONBLOCK)
-				return -EAGAIN;
-			ret = wait_event_interruptible(smt_wait,
-						       smt_data_ready());
-			if (ret)
-				return ret;
-			if (mutex_lock_interruptible(&rd->lock))
-				return -ERESTARTSYS;
-			continue;
+		if (rd->out_pos == rd->out_len) {
+			ret = smt_next_output(rd);
+			if (ret <= 0) {
+				if (copied)
+					break;
+				mutex_unlock(&rd->lock);
+				ret = smt_wait_record(file, ret);
+				if (ret)
+					return ret;
+				if (mutex_lock_interruptible(&rd->lock))
+					return -ERESTARTSYS;
+				continue;
+			}
 		}
 		n = min(count - copied, rd->out_len - rd->out_pos);
 		if (copy_to_user(buf + copied, rd->out + rd->out_pos, n)) {
@@ -1451,6 +1545,7 @@ static void smt_total_stats(struct smt_stats *st)
 	for_each_possible_cpu(cpu)
 		smt_sum_stats(st, &per_cpu_ptr(smt_rings, cpu)->stats);
 	st->missed = smt_missed_total();
+	st->lost += atomic64_read(&smt_reader_dropped);
 }
 
 static long smt_ioctl_cpu_stats(void __user *arg)
