@@ -305,7 +305,7 @@ list_suites() {
 }
 
 test_kernel() {
-	local k=$1 kdir=$SMT_BUILD/$1 tap s script sdir smp tmo mpid cpid stage have_mod=0
+	local k=$1 kdir=$SMT_BUILD/$1 tap s script sdir smp tmo gtmo mpid cpid stage
 	tap=$kdir/build.tap
 	: >"$tap"
 	smt_say "$k: fetching kernel"
@@ -357,7 +357,11 @@ test_kernel() {
 			fi
 			smp=$(smt_suite_header "$script" smp 2)
 			tmo=$(smt_suite_header "$script" timeout 300)
-			smt_image_suite "$sdir" "$kdir/base.cpio.gz" "$s"
+			# guest watchdog: the suite's share of the timeout, less a margin
+			# for booting, the task dump and powering off
+			gtmo=$(smt_suite_header "$script" guest-watchdog $((tmo - (tmo / 10 > 30 ? tmo / 10 : 30))))
+			[[ $gtmo == 0 ]] && gtmo=
+			smt_image_suite "$sdir" "$kdir/base.cpio.gz" "$s" "$gtmo"
 			smt_say "$k: booting suite $s (smp $smp, timeout ${tmo}s)"
 			SMT_SUITE_NAME=$s smt_boot "$sdir" "$smp" "$tmo"
 			if grep -q '^ok - guest finished' "$sdir/harness.tap" &&
@@ -440,4 +444,6 @@ main() {
 	report
 }
 
-main "$@"
+# (one line: bash has read it whole before running it, so editing this file
+# while it runs cannot make bash execute a stray line after main returns)
+main "$@"; exit $?

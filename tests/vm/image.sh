@@ -10,7 +10,8 @@
 #   /lib/modules/<release>/   9p + virtio modules and their modules.dep
 #   /usr/bin/sendmmsg-trace   the reader (if it built)
 #   /tests/bin/               guest test programs (build/guest/*)
-#   /tests/*.sh               tests/guest/*.sh (+ tests/canary/*.sh)
+#   /tests/*                  tests/guest/* but *.c, *.h, Makefile: suites,
+#                             helpers (*.py), data (+ tests/canary/*.sh)
 #   /tests/host-run           run a host program (tests/vm/host-run)
 #   /tests/lib/tap.sh         TAP helpers for suite scripts
 #   /etc/smt.env              SMT_KERNEL, SMT_SUITE, ... (per-suite overlay)
@@ -75,8 +76,17 @@ smt_image_common() {
 	printf 'root:x:0:\ntty:x:5:\nnogroup:x:65534:\n' >"$stage/etc/group"
 	printf '127.0.0.1 localhost smt-guest\n::1 localhost ip6-localhost\n' >"$stage/etc/hosts"
 	shopt -s nullglob
-	for l in "$SMT_ROOT"/tests/guest/*.sh "$SMT_ROOT"/tests/guest/*.py; do
-		install -m 0755 "$l" "$stage/tests/"
+	# suite scripts and helpers (*.sh, *.py, data): all but sources and Makefile
+	for l in "$SMT_ROOT"/tests/guest/*; do
+		case ${l##*/} in
+		*.c | *.h | *.o | Makefile) continue ;;
+		esac
+		[[ -f $l ]] || continue
+		if [[ -x $l || $l == *.sh || $l == *.py ]]; then
+			install -m 0755 "$l" "$stage/tests/"
+		else
+			install -m 0644 "$l" "$stage/tests/"
+		fi
 	done
 	if [[ ${SMT_CANARY:-0} == 1 ]]; then
 		for l in "$SMT_ROOT"/tests/canary/*.sh; do
@@ -106,9 +116,10 @@ smt_image_pack() {
 	(cd "$1" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) | gzip -1 >"$2"
 }
 
-# smt_image_suite OUTDIR BASE.cpio.gz SUITE: OUTDIR/initramfs.cpio.gz.
+# smt_image_suite OUTDIR BASE.cpio.gz SUITE [GUEST_TIMEOUT]:
+# OUTDIR/initramfs.cpio.gz.
 smt_image_suite() {
-	local out=$1 base=$2 suite=$3 ov
+	local out=$1 base=$2 suite=$3 gtmo=${4:-} ov
 	ov=$out/overlay
 	rm -rf "$ov"
 	mkdir -p "$ov/etc"
@@ -117,6 +128,7 @@ smt_image_suite() {
 		printf 'SMT_SUITE=%q\n' "$suite"
 		printf 'SMT_KREL=%q\n' "$SMT_KREL"
 		printf 'SMT_HOST_REPO=%q\n' "$SMT_ROOT"
+		printf 'SMT_GUEST_TIMEOUT=%q\n' "$gtmo"
 	} >"$ov/etc/smt.env"
 	smt_image_pack "$ov" "$out/overlay.cpio.gz"
 	cat "$base" "$out/overlay.cpio.gz" >"$out/initramfs.cpio.gz"
