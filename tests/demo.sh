@@ -37,7 +37,9 @@ make -C tests/guest OUT="$out/guest" "$out/guest/udp_batch" >>"$out/build.log" 2
 
 SMT_GUEST_BIN=$out/guest SMT_READER_BIN=userspace/sendmmsg-trace
 export SMT_GUEST_BIN SMT_READER_BIN
-smt_image_stage "$out/root" >"$out/image.log" 2>&1
+smt_image_common "$out/common" >"$out/image.log" 2>&1 &&
+	smt_image_stage "$out/common" "$out/root" >>"$out/image.log" 2>&1 ||
+	smt_die "guest image failed, see $out/image.log"
 cp "$out/module/sendmmsg_trace.ko" "$out/root/lib/"
 install -m 0755 tests/demo/suite-demo.sh "$out/root/tests/suite-demo.sh"
 smt_image_pack "$out/root" "$out/base.cpio.gz"
