@@ -4,7 +4,6 @@
 #                   the reader in userspace/
 # make check        every test: host checks and the VM kernel matrix
 # make demo         boot a Debian kernel in QEMU and show traced calls
-# make bench        overhead against ftrace and bpftrace, in a VM
 # make install      module into /lib/modules/<release>/extra, depmod, reader
 #                   into $(PREFIX)/bin; make uninstall undoes it
 # make sign KEY=... CERT=...   sign the module for Secure Boot hosts
@@ -14,7 +13,7 @@ KREL ?= $(shell $(MAKE) -s -C $(KDIR) kernelrelease 2>/dev/null)
 PREFIX ?= /usr/local
 MODULE := sendmmsg_trace.ko
 
-.PHONY: all modules reader clean check demo bench install uninstall sign
+.PHONY: all modules reader clean check demo install uninstall sign
 
 all: modules reader
 
@@ -29,9 +28,6 @@ check:
 
 demo:
 	tests/demo.sh
-
-bench:
-	tests/bench.sh
 
 install: all
 	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_DIR=extra modules_install
