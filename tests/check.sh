@@ -25,20 +25,17 @@
 # Everything intermediate goes to build/ (logs included); see build/<kernel>/.
 
 set -uo pipefail
+# shellcheck source-path=SCRIPTDIR/..
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.." || exit 1
 SMT_ROOT=$PWD
-# shellcheck source=vm/lib.sh
 source tests/vm/lib.sh
-# shellcheck source=kernels.sh
 source tests/kernels.sh
-# shellcheck source=vm/image.sh
 source tests/vm/image.sh
-# shellcheck source=vm/boot.sh
 source tests/vm/boot.sh
 
 T0=$(smt_now)
-SMT_T0=$T0
+export SMT_T0=$T0
 KERNELS=${KERNELS:-$SMT_ALL_KERNELS}
 SMT_CANARY=${SMT_CANARY:-0}
 SMT_MODULE_SRC=$(cd "${SMT_MODULE_SRC:-$SMT_ROOT}" 2>/dev/null && pwd) ||
@@ -280,28 +277,28 @@ suite_script() {
 }
 
 list_suites() {
-	local s f out=()
+	local s f names=()
 	if [[ -n ${SUITES:-} ]]; then
 		for s in $SUITES; do
 			s=${s#suite-}
 			s=${s%.sh}
-			[[ $s == none ]] || out+=("$s")
+			[[ $s == none ]] || names+=("$s")
 		done
 	else
 		for f in tests/guest/suite-*.sh; do
 			[[ -f $f ]] || continue
 			s=${f##*/suite-}
-			out+=("${s%.sh}")
+			names+=("${s%.sh}")
 		done
 	fi
 	if [[ $SMT_CANARY == 1 ]]; then
 		for f in tests/canary/suite-*.sh; do
 			[[ -f $f ]] || continue
 			s=${f##*/suite-}
-			out+=("${s%.sh}")
+			names+=("${s%.sh}")
 		done
 	fi
-	echo "${out[@]}"
+	echo "${names[@]}"
 }
 
 test_kernel() {
@@ -390,6 +387,7 @@ run_static_checks() {
 	for k in $KERNELS; do
 		[[ $k == 6.1 || $k == 6.12 ]] || continue
 		[[ -f $SMT_BUILD/$k/kernel.env ]] || continue
+		# shellcheck disable=SC1090
 		kdirs+=("$(source "$SMT_BUILD/$k/kernel.env" && echo "$SMT_KDIR")")
 	done
 	smt_say "host: static checks (checkpatch, sparse, modinfo, dkms, signing)"
@@ -424,7 +422,7 @@ report() {
 
 main() {
 	local k
-	HOST_SCRIPTS=() HOST_PID= FETCH_PID=
+	HOST_SCRIPTS=() HOST_PID='' FETCH_PID=''
 	trap 'for p in $FETCH_PID $HOST_PID; do kill "$p" 2>/dev/null; done' EXIT
 	install_packages
 	mkdir -p "$SMT_BUILD"

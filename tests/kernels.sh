@@ -38,7 +38,7 @@
 # default 21600), SMT_OFFLINE=1 (never refresh; use the cache as it is),
 # SMT_DEBIAN_MIRROR / SMT_DEBIAN_SECURITY_MIRROR (override the archive URIs).
 
-# shellcheck source=vm/lib.sh
+# shellcheck source-path=SCRIPTDIR source=vm/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/vm/lib.sh"
 
 SMT_ALL_KERNELS=${SMT_ALL_KERNELS:-"6.1 6.12 6.12-rt"}
@@ -312,7 +312,7 @@ smt_unpack_debian_kernel() {
 # Kernels defined elsewhere: tests/debug-kernel.sh (kernel_debug) and any
 # tests/kernels.d/*.sh; each only defines functions when sourced.
 for _smt_plugin in "$SMT_ROOT/tests/debug-kernel.sh" "$SMT_ROOT"/tests/kernels.d/*.sh; do
-	# shellcheck disable=SC1090
+	# shellcheck disable=SC1090,SC1091
 	[[ -f $_smt_plugin ]] && source "$_smt_plugin"
 done
 unset _smt_plugin

@@ -505,7 +505,8 @@ static void shared_file(void)
 	}
 	tap_diag("shared file: %lu calls, parent read %lu records, child %lu, %llu lost",
 		 ch.calls, parent_recs, child_recs, lost);
-	ok(child_recs > 0, "shared file: the child read records too");
+	if (!child_recs)	/* no fairness is promised between readers */
+		tap_diag("shared file: the child got no record (the parent's reads kept the lock)");
 	is_int(parent_recs + child_recs + lost, ch.calls,
 	       "shared file: the two processes together read each call's record once (or its loss)");
 	is_int(bad, 0, "shared file: no read returned a torn record");

@@ -662,8 +662,14 @@ static void overflow(void)
 	ok(r_paused >= 0.5 * r_drain,
 	   "overflow: the tracer does not wait for a paused reader (rate paused %.0f%% of draining, >= 50%%)",
 	   100 * r_paused / r_drain);
-	ok(r_paused >= 0.5 * r_base,
-	   "overflow: a paused reader does not slow the traced calls down (%.0f%% of the rate without the module, >= 50%%)",
+	/*
+	 * Under emulation the tracer's own cost (two kretprobes, copying the
+	 * vector) is 30-60% of a sendmmsg call: measured paused/no-module
+	 * ratios were 39-68%.  A tracer that waited for the reader would be
+	 * near 0%: 25% is the loose bound.
+	 */
+	ok(r_paused >= 0.25 * r_base,
+	   "overflow: a paused reader does not slow the traced calls down (%.0f%% of the rate without the module, >= 25%%)",
 	   100 * r_paused / r_base);
 }
 

@@ -12,7 +12,50 @@
 #       "kernel log clean (<kernel>/<suite>)" no line of console.log matches
 #                                             tests/vm/log-patterns
 # Environment: SMT_KIMAGE, SMT_KNAME, SMT_KAPPEND, SMT_QEMU_OPTS (kernel
-# block), SMT_SUITE_NAME, SMT_QEMU_MEM (default 1G).
+# block), SMT_SUITE_NAME, SMT_QEMU_MEM (default 1G), SMT_STALL_SECONDS.
+
+# Lines after which a guest that has gone quiet is not expected to recover.
+SMT_FATAL_RE='BUG:|Oops|general protection fault|kernel BUG at|Kernel panic|double fault|stack guard page'
+
+# smt_run_qemu OUTDIR TIMEOUT: runs "${qemu[@]}" (of the caller) and returns
+# its exit status; 124 when killed at TIMEOUT; 125 when killed early because
+# console.log shows a fatal kernel error (SMT_FATAL_RE) and neither
+# console.log nor tap.log grew for SMT_STALL_SECONDS (default 120): a dead
+# guest does not hold the run for the whole timeout.
+smt_run_qemu() {
+	local out=$1 tmo=$2 qpid t0 now last_change sizes last_sizes="" stall=${SMT_STALL_SECONDS:-120} why=0
+	"${qemu[@]}" </dev/null >"$out/qemu.log" 2>&1 &
+	qpid=$!
+	t0=$(date +%s)
+	last_change=$t0
+	while kill -0 "$qpid" 2>/dev/null; do
+		sleep 2
+		now=$(date +%s)
+		if ((now - t0 >= tmo)); then
+			why=124
+			break
+		fi
+		sizes=$(stat -c %s "$out/console.log" "$out/tap.log" 2>/dev/null | tr '\n' ' ')
+		if [[ $sizes != "$last_sizes" ]]; then
+			last_sizes=$sizes
+			last_change=$now
+		elif ((now - last_change >= stall)) && grep -qE "$SMT_FATAL_RE" "$out/console.log"; then
+			why=125
+			break
+		fi
+	done
+	if ((why)); then
+		kill -TERM "$qpid" 2>/dev/null
+		for _ in 1 2 3 4 5 6 7 8 9 10; do
+			kill -0 "$qpid" 2>/dev/null || break
+			sleep 1
+		done
+		kill -KILL "$qpid" 2>/dev/null
+		wait "$qpid" 2>/dev/null
+		return $why
+	fi
+	wait "$qpid"
+}
 
 smt_boot() {
 	local out=$1 smp=$2 tmo=$3 id="$SMT_KNAME/$SMT_SUITE_NAME" start rc secs
@@ -20,6 +63,7 @@ smt_boot() {
 	rm -f "$out"/{console.log,tap.log,qemu.log,harness.tap,boot-seconds}
 	: >"$out/console.log"
 	: >"$out/tap.log"
+	# shellcheck disable=SC2054  # the commas are QEMU's
 	qemu=(
 		qemu-system-x86_64 -accel tcg -m "${SMT_QEMU_MEM:-1G}"
 		-smp "$smp,sockets=$smp,cores=1,threads=1"
@@ -36,7 +80,7 @@ smt_boot() {
 	printf '%q ' "${qemu[@]}" >"$out/qemu.cmd"
 	echo >>"$out/qemu.cmd"
 	start=$(smt_now)
-	timeout -k 10 "$tmo" "${qemu[@]}" </dev/null >"$out/qemu.log" 2>&1
+	smt_run_qemu "$out" "$tmo"
 	rc=$?
 	secs=$(smt_elapsed "$start")
 	echo "$secs" >"$out/boot-seconds"
@@ -44,12 +88,15 @@ smt_boot() {
 	sed -i 's/\r$//' "$out/tap.log"
 
 	{
-		if grep -qx 'SMT-GUEST-DONE' "$out/tap.log" && ((rc != 124 && rc != 137)); then
+		if grep -qx 'SMT-GUEST-DONE' "$out/tap.log" && ((rc != 124 && rc != 125 && rc != 137)); then
 			echo "ok - guest finished ($id)"
 		else
 			echo "not ok - guest finished ($id)"
 			if ((rc == 124 || rc == 137)); then
 				echo "# guest hung or panicked: no SMT-GUEST-DONE within $tmo s, QEMU killed"
+			elif ((rc == 125)); then
+				echo "# guest hung or panicked: a fatal kernel error in console.log, then no output" \
+					"for ${SMT_STALL_SECONDS:-120} s: QEMU killed after $secs s"
 			else
 				echo "# guest hung or panicked: QEMU exited (status $rc) without SMT-GUEST-DONE"
 				[[ -s $out/qemu.log ]] && sed 's/^/# qemu: /' "$out/qemu.log" | tail -n 10

@@ -19,6 +19,7 @@ smt_note() { printf 'note: %s\n' "$*" >&2; }
 smt_die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 
 # Packages the harness needs on the build machine (Debian names).
+# shellcheck disable=SC2034  # used by tests/check.sh
 SMT_HOST_PACKAGES=(
 	qemu-system-x86 busybox-static cpio kmod gcc-multilib musl-tools sparse
 	jq python3 gcc gcc-12 make dwarves libelf1 xz-utils zstd gzip util-linux

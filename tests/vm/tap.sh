@@ -1,3 +1,4 @@
+# shellcheck shell=sh
 # /tests/lib/tap.sh - TAP helpers for guest suite scripts (busybox sh).
 #
 #   . /tests/lib/tap.sh
