@@ -287,6 +287,8 @@ list_suites() {
 	else
 		for f in tests/guest/suite-*.sh; do
 			[[ -f $f ]] || continue
+			# "# default: no": only when named in SUITES
+			head -n 15 "$f" | grep -qE '^#[[:space:]]*default:[[:space:]]*no' && continue
 			s=${f##*/suite-}
 			names+=("${s%.sh}")
 		done
@@ -302,7 +304,7 @@ list_suites() {
 }
 
 test_kernel() {
-	local k=$1 kdir=$SMT_BUILD/$1 tap s script sdir smp tmo gtmo mpid cpid stage
+	local k=$1 kdir=$SMT_BUILD/$1 tap s script sdir smp tmo gtmo tcgt mpid cpid stage
 	tap=$kdir/build.tap
 	: >"$tap"
 	smt_say "$k: fetching kernel"
@@ -359,8 +361,9 @@ test_kernel() {
 			gtmo=$(smt_suite_header "$script" guest-watchdog $((tmo - (tmo / 10 > 30 ? tmo / 10 : 30))))
 			[[ $gtmo == 0 ]] && gtmo=
 			smt_image_suite "$sdir" "$kdir/base.cpio.gz" "$s" "$gtmo"
-			smt_say "$k: booting suite $s (smp $smp, timeout ${tmo}s)"
-			SMT_SUITE_NAME=$s smt_boot "$sdir" "$smp" "$tmo"
+			tcgt=$(head -n 15 "$script" | sed -n 's/^#[[:space:]]*tcg-thread:[[:space:]]*\(single\|multi\)[[:space:]]*$/\1/p' | head -n 1)
+			smt_say "$k: booting suite $s (smp $smp${tcgt:+, tcg thread=$tcgt}, timeout ${tmo}s)"
+			SMT_SUITE_NAME=$s smt_boot "$sdir" "$smp" "$tmo" "$tcgt"
 			if grep -q '^ok - guest finished' "$sdir/harness.tap" &&
 				! grep -qE '^(not )?ok($|[[:space:]])' "$sdir/tap.log"; then
 				tap_line "$sdir/harness.tap" not-ok "suite $s reported tests ($k)" \

@@ -1,8 +1,9 @@
 # shellcheck shell=bash
 # tests/vm/boot.sh - boot one guest and judge the boot (sourced).
 #
-# smt_boot OUTDIR SMP TIMEOUT
-#   Boots SMT_KIMAGE with OUTDIR/initramfs.cpio.gz under QEMU (TCG):
+# smt_boot OUTDIR SMP TIMEOUT [TCG_THREAD]
+#   Boots SMT_KIMAGE with OUTDIR/initramfs.cpio.gz under QEMU (TCG; with
+#   TCG_THREAD "single" or "multi": -accel tcg,thread=TCG_THREAD):
 #     OUTDIR/console.log   ttyS0: kernel messages and /init's own lines
 #     OUTDIR/tap.log       ttyS1: the suite's TAP output, then SMT-GUEST-DONE
 #     OUTDIR/qemu.log      QEMU's own stdout/stderr
@@ -58,14 +59,14 @@ smt_run_qemu() {
 }
 
 smt_boot() {
-	local out=$1 smp=$2 tmo=$3 id="$SMT_KNAME/$SMT_SUITE_NAME" start rc secs
+	local out=$1 smp=$2 tmo=$3 tcg_thread=${4:-} id="$SMT_KNAME/$SMT_SUITE_NAME" start rc secs
 	local -a qemu
 	rm -f "$out"/{console.log,tap.log,qemu.log,harness.tap,boot-seconds}
 	: >"$out/console.log"
 	: >"$out/tap.log"
 	# shellcheck disable=SC2054  # the commas are QEMU's
 	qemu=(
-		qemu-system-x86_64 -accel tcg -m "${SMT_QEMU_MEM:-1G}"
+		qemu-system-x86_64 -accel "tcg${tcg_thread:+,thread=$tcg_thread}" -m "${SMT_QEMU_MEM:-1G}"
 		-smp "$smp,sockets=$smp,cores=1,threads=1"
 		-nographic -nodefaults -no-user-config -no-reboot
 		-kernel "$SMT_KIMAGE" -initrd "$out/initramfs.cpio.gz"
