@@ -660,6 +660,7 @@ struct sigread {
 	int err;
 	int tid;
 	volatile int started;
+	int done;
 };
 
 static void *sig_reader(void *arg)
@@ -672,7 +673,33 @@ static void *sig_reader(void *arg)
 	errno = 0;
 	s->n = read(s->fd, b, sizeof(b));
 	s->err = errno;
+	__atomic_store_n(&s->done, 1, __ATOMIC_RELEASE);
 	return NULL;
+}
+
+/* The syscall the thread is in (/proc/self/task/TID/syscall), or -1. */
+static long in_syscall(int tid)
+{
+	char path[64], line[128];
+	FILE *f;
+	long nr = -1;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/syscall", tid);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	if (fgets(line, sizeof(line), f) && line[0] >= '0' && line[0] <= '9')
+		nr = strtol(line, NULL, 10);
+	fclose(f);
+	return nr;
+}
+
+/* Wait for the reader thread to return, at most ms; 0 if it did. */
+static int wait_done(struct sigread *s, int ms)
+{
+	while (!__atomic_load_n(&s->done, __ATOMIC_ACQUIRE) && ms-- > 0)
+		usleep(1000);
+	return s->done ? 0 : -1;
 }
 
 static void signals(void)
@@ -681,7 +708,7 @@ static void signals(void)
 	struct sigread s = { 0 };
 	unsigned char *buf = malloc(BIG);
 	pthread_t th;
-	int restart;
+	int restart, i, blocked;
 
 	for (restart = 0; restart < 2; restart++) {
 		const char *what = restart ? "SA_RESTART" : "no SA_RESTART";
@@ -697,19 +724,32 @@ static void signals(void)
 		fcntl(s.fd, F_SETFL, 0);
 		s.n = -2;
 		pthread_create(&th, NULL, sig_reader, &s);
-		while (!s.started)
-			usleep(1000);
-		usleep(200000);
+		/* the signal must find it asleep in read() */
+		for (i = 0, blocked = 0; i < 5000 && !blocked; i++) {
+			blocked = s.tid && in_syscall(s.tid) == SYS_read;
+			if (!blocked)
+				usleep(1000);
+		}
+		usleep(50000);
+		ok(blocked && !s.done, "signals (%s): the reader blocks in read()", what);
 		syscall(SYS_tgkill, getpid(), s.tid, SIGUSR1);
-		usleep(200000);
 		if (restart) {
-			ok(s.n == -2, "signals: with SA_RESTART the blocked read goes on");
+			ok(wait_done(&s, 300) && s.n == -2,
+			   "signals: with SA_RESTART the blocked read goes on");
 			call(1);
+			if (wait_done(&s, 5000))
+				call(1);
 			pthread_join(th, NULL);
 			ok(s.n == 440, "signals: ... and returns the next record (%zd)", s.n);
 		} else {
+			int rc = wait_done(&s, 5000);
+
+			if (rc)		/* release it, to go on */
+				call(1);
 			pthread_join(th, NULL);
-			ok(s.n == -1 && s.err == EINTR, "signals: without SA_RESTART the blocked read fails with EINTR");
+			ok(!rc && s.n == -1 && s.err == EINTR,
+			   "signals: without SA_RESTART the blocked read fails with EINTR (%zd, %s)",
+			   s.n, strerror(s.err));
 			call(1);
 			fcntl(s.fd, F_SETFL, O_NONBLOCK);
 			ok(read(s.fd, buf, BIG) == 440, "signals: the next read works");

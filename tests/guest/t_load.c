@@ -266,11 +266,21 @@ static void hold_all(void)
 {
 	int i, gen;
 
+	double end = smt_now_s() + 60;
+
 	set_phase(PH_HOLD, 0);
 	gen = __atomic_load_n(&sh->gen, __ATOMIC_ACQUIRE);
 	for (i = 0; i < sh->nworkers; i++)
-		while (__atomic_load_n(&sh->w[i].holding, __ATOMIC_ACQUIRE) != gen)
+		while (__atomic_load_n(&sh->w[i].holding, __ATOMIC_ACQUIRE) != gen) {
+			if (smt_now_s() > end) {	/* killed by an oops? */
+				int p;
+
+				for (p = 0; p < nprocs; p++)
+					kill(pids[p], SIGKILL);
+				tap_bail("worker thread %d (tid %d) does not stop", i, sh->w[i].tid);
+			}
 			usleep(1000);
+		}
 }
 
 static void stop_workers(void)
