@@ -44,7 +44,7 @@ export SMT_CANARY SMT_CACHE
 
 # ------------------------------------------------------------ bookkeeping --
 
-declare -a ROWS=()
+declare -a ROWS=() FAILED_TESTS=()
 declare -A PASS=() FAIL=() SKIP=() BOOT=()
 
 row() {
@@ -68,12 +68,14 @@ count_tap() {
 		line=${line%$'\r'}
 		if [[ $line =~ ^not\ ok($|[[:space:]]) ]]; then
 			FAIL[$key]=$((FAIL[$key] + 1))
+			FAILED_TESTS+=("$pfx $line")
 			listed=$((listed + 1)) show=0 shown=0
 			((listed <= max)) && printf '%s %s\n' "$pfx" "$line" && show=1
 		elif [[ $line =~ ^ok($|[[:space:]]) ]]; then
 			show=0
 			if [[ $line =~ \#[[:space:]]*[Ss][Kk][Ii][Pp] ]]; then
 				SKIP[$key]=$((SKIP[$key] + 1))
+				FAILED_TESTS+=("$pfx $line")
 				listed=$((listed + 1))
 				((listed <= max)) && printf '%s %s\n' "$pfx" "$line"
 			else
@@ -404,8 +406,18 @@ run_static_checks() {
 # ------------------------------------------------------------------ report --
 
 report() {
-	local key k s tp=0 tf=0 ts=0
+	local key k s tp=0 tf=0 ts=0 i
 	echo
+	# Repeated here, next to the verdict, because a CI log is often read
+	# from its tail only.
+	if ((${#FAILED_TESTS[@]})); then
+		echo "failed or skipped tests (${#FAILED_TESTS[@]}):"
+		for ((i = 0; i < ${#FAILED_TESTS[@]} && i < 30; i++)); do
+			echo "${FAILED_TESTS[i]}"
+		done
+		((i < ${#FAILED_TESTS[@]})) && echo "  ... and $((${#FAILED_TESTS[@]} - i)) more (see above)"
+		echo
+	fi
 	printf '%-10s %-14s %7s %7s %8s %7s\n' kernel suite passed failed skipped boot_s
 	for key in "${ROWS[@]}"; do
 		k=${key%%|*}

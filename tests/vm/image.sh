@@ -116,6 +116,9 @@ smt_image_pack() {
 	(cd "$1" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) | gzip -1 >"$2"
 }
 
+SMT_GUEST_KNOBS="SMT_SOAK_SECONDS SMT_RATE_SECONDS SMT_RATE_ROUNDS SMT_UNLOAD_CYCLES
+	SMT_FUZZ_SECONDS SMT_FUZZ_SEED SMT_LEAK_CALLS"
+
 # smt_image_suite OUTDIR BASE.cpio.gz SUITE [GUEST_TIMEOUT]:
 # OUTDIR/initramfs.cpio.gz.
 smt_image_suite() {
@@ -129,6 +132,12 @@ smt_image_suite() {
 		printf 'SMT_KREL=%q\n' "$SMT_KREL"
 		printf 'SMT_HOST_REPO=%q\n' "$SMT_ROOT"
 		printf 'SMT_GUEST_TIMEOUT=%q\n' "$gtmo"
+		# Knobs of the guest suites (durations, cycles, seeds) set on the
+		# host, e.g. `SMT_FUZZ_SECONDS=600 make check`.
+		local v
+		for v in $SMT_GUEST_KNOBS; do
+			if [[ -n ${!v:-} ]]; then printf '%s=%q\n' "$v" "${!v}"; fi
+		done
 	} >"$ov/etc/smt.env"
 	smt_image_pack "$ov" "$out/overlay.cpio.gz"
 	cat "$base" "$out/overlay.cpio.gz" >"$out/initramfs.cpio.gz"
