@@ -54,11 +54,11 @@ SMT_DEBUG_DIR=${SMT_DEBUG_DIR:-$SMT_CACHE/debug}
 SMT_DEBUG_PACKAGE=${SMT_DEBUG_PACKAGE:-linux-source-6.12}
 SMT_DEBUG_RELEASE=${SMT_DEBUG_RELEASE-${SMT_DEBIAN_SUITE:-bookworm}-backports}
 SMT_DEBUG_CONFIG=${SMT_DEBUG_CONFIG:-$SMT_ROOT/tests/debug.config}
-# Kernel command line of the debug kernel: every KASAN report, not only the
-# first (kasan_multi_shot); kmemleak on even if DEFAULT_OFF gets turned on;
+# Kernel command line of the debug kernel (tests/vm/boot.sh already asks for
+# every KASAN report, kasan_multi_shot, on every kernel): kmemleak on even if DEFAULT_OFF gets turned on;
 # PCI interrupts routed from the BIOS's tables, not by ACPI AML, whose _PRT
 # loop can time out under KASAN+lockdep in TCG (see tests/debug.config).
-SMT_DEBUG_KAPPEND=${SMT_DEBUG_KAPPEND:-"kasan_multi_shot kmemleak=on pci=noacpi"}
+SMT_DEBUG_KAPPEND=${SMT_DEBUG_KAPPEND:-"kmemleak=on pci=noacpi"}
 # With ACPI built in, `-smp N` alone brings up N CPUs and `poweroff -f` ends
 # QEMU: no extra QEMU option is needed.  (tests/vm/boot.sh passes
 # -smp N,sockets=N,cores=1,threads=1, which also works without ACPI.)

@@ -41,7 +41,9 @@
 # shellcheck source-path=SCRIPTDIR source=vm/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/vm/lib.sh"
 
-SMT_ALL_KERNELS=${SMT_ALL_KERNELS:-"6.1 6.12 6.12-rt"}
+# "debug" last: tests/check.sh builds it in the background (niced) while the
+# three Debian kernels are tested.
+SMT_ALL_KERNELS=${SMT_ALL_KERNELS:-"6.1 6.12 6.12-rt debug"}
 SMT_DEBIAN_SUITE=${SMT_DEBIAN_SUITE:-bookworm}
 SMT_APT_MAX_AGE=${SMT_APT_MAX_AGE:-21600}
 

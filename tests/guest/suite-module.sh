@@ -168,4 +168,6 @@ else
 fi
 unload_clean "sock_sendmsg"
 
+# Debug kernel: the loads, failed loads and unloads above left nothing behind.
+tap_kmemleak sendmmsg_trace "kmemleak: nothing of sendmmsg_trace leaked by the loads and unloads of the module suite"
 tap_done

@@ -6,7 +6,7 @@
 #   /init                     tests/vm/init
 #   /bin/busybox + applet links
 #   /lib/sendmmsg_trace.ko    the module under test (if it built)
-#   /lib/smt_canary.ko        the canary module (SMT_CANARY=1 only)
+#   /lib/smt_canary.ko        a canary module (SMT_CANARY=1 or debug only)
 #   /lib/modules/<release>/   9p + virtio modules and their modules.dep
 #   /usr/bin/sendmmsg-trace   the reader (if it built)
 #   /tests/bin/               guest test programs (build/guest/*)
@@ -60,7 +60,7 @@ smt_image_kmods() {
 # smt_image_common DIR: the kernel-independent part of the guest root
 # (busybox, /init, scripts, guest programs, reader), staged once per run.
 # Uses SMT_GUEST_BIN (guest programs), SMT_READER_BIN (may be empty),
-# SMT_CANARY.
+# CANARY_DIR (the canary's directory under the repository, if any).
 smt_image_common() {
 	local stage=$1 l
 	rm -rf "$stage"
@@ -88,8 +88,8 @@ smt_image_common() {
 			install -m 0644 "$l" "$stage/tests/"
 		fi
 	done
-	if [[ ${SMT_CANARY:-0} == 1 ]]; then
-		for l in "$SMT_ROOT"/tests/canary/*.sh; do
+	if [[ -n ${CANARY_DIR:-} ]]; then
+		for l in "$SMT_ROOT/$CANARY_DIR"/*.sh; do
 			install -m 0755 "$l" "$stage/tests/"
 		done
 	fi

@@ -20,49 +20,7 @@
 . /tests/lib/tap.sh
 
 KO=/lib/smt_debug_canary.ko
-KMEMLEAK=/sys/kernel/debug/kmemleak
-
-# kmemleak_check [PATTERN [DESC]]: one TAP line, "not ok" when kmemleak
-# suspects a leak whose report mentions PATTERN (an extended regular
-# expression, default sendmmsg_trace) or has a frame in freed module code
-# (a bare 0xffffffff[a-f]... address: the module was unloaded, so its
-# symbols no longer resolve).  The suspects' reports follow as "# " lines.
-# Forgets suspects reported before (clear), waits until everything
-# allocated so far is older than kmemleak's minimum age (5 s), scans twice
-# (the first scan of a new or changed object only records its checksum).
-# Takes ~15-20 s under TCG.  No line at all without kmemleak.
-kmemleak_check() {
-	_kl_pat=${1:-sendmmsg_trace}
-	_kl_desc=${2:-"no kmemleak suspect from $_kl_pat"}
-	if [ ! -e $KMEMLEAK ]; then
-		grep -q ' /sys/kernel/debug ' /proc/mounts ||
-			mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
-	fi
-	if [ ! -e $KMEMLEAK ]; then
-		tap_diag "no $KMEMLEAK: kernel without kmemleak, leak check not run"
-		return 0
-	fi
-	echo clear >$KMEMLEAK
-	sleep 6
-	if ! { echo scan >$KMEMLEAK && echo scan >$KMEMLEAK; } 2>/dev/null; then
-		tap_fail "$_kl_desc" "kmemleak cannot scan (disabled itself?):" \
-			"$(dmesg | grep -i kmemleak | tail -n 5)"
-		return 0
-	fi
-	_kl_out=$(awk -v pat="$_kl_pat" '
-		function flush() { if (blk != "" && hit) { printf "%s", blk; n++ } blk = ""; hit = 0 }
-		/^unreferenced object/ { flush() }
-		{ blk = blk $0 "\n" }
-		$0 ~ pat || /^ +0xffffffff[a-f][0-9a-f]+$/ { hit = 1 }
-		END { flush() }' $KMEMLEAK)
-	if [ -z "$_kl_out" ]; then
-		tap_pass "$_kl_desc"
-	else
-		tap_fail "$_kl_desc" \
-			"$(printf '%s\n' "$_kl_out" | grep -c '^unreferenced object') suspected leak(s):" \
-			"$_kl_out"
-	fi
-}
+# (tap_kmemleak, in tap.sh, checks the leaks; debugfs is mounted by /init.)
 
 # canary BUG DETECTOR REGEX: load with bug=BUG, unload, look for REGEX.
 canary() {
@@ -94,12 +52,12 @@ canary uaf KASAN 'BUG: KASAN: slab-use-after-free|BUG: KFENCE: use-after-free'
 # kmemleak, while the module is loaded (its functions are named in the
 # backtrace), then after unload (bare addresses of freed module code).
 tap_ok "insmod smt_debug_canary.ko bug=leak" insmod $KO bug=leak
-kmemleak_check 'smt_debug_canary' \
+tap_kmemleak 'smt_debug_canary' \
 	"no kmemleak suspect from smt_debug_canary, loaded (kmemleak must report bug=leak: red on purpose)"
 tap_ok "rmmod smt_debug_canary (bug=leak)" rmmod smt_debug_canary
 tap_ok "insmod smt_debug_canary.ko bug=leak (again)" insmod $KO bug=leak
 tap_ok "rmmod smt_debug_canary (bug=leak, again)" rmmod smt_debug_canary
-kmemleak_check 'smt_debug_canary' \
+tap_kmemleak 'smt_debug_canary' \
 	"no kmemleak suspect from smt_debug_canary, unloaded (kmemleak must report bug=leak: red on purpose)"
 
 tap_done
