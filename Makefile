@@ -4,6 +4,7 @@
 #                   the reader in userspace/
 # make check        every test: host checks and the VM kernel matrix
 # make demo         boot a Debian kernel in QEMU and show traced calls
+# make bench        overhead benchmark in QEMU (bench/README.md); not a test
 # make install      module into /lib/modules/<release>/extra, depmod, reader
 #                   into $(PREFIX)/bin; make uninstall undoes it
 # make sign KEY=... CERT=...   sign the module for Secure Boot hosts
@@ -13,7 +14,7 @@ KREL ?= $(shell $(MAKE) -s -C $(KDIR) kernelrelease 2>/dev/null)
 PREFIX ?= /usr/local
 MODULE := sendmmsg_trace.ko
 
-.PHONY: all modules reader clean check demo install uninstall sign
+.PHONY: all modules reader clean check demo bench install uninstall sign
 
 all: modules reader
 
@@ -28,6 +29,9 @@ check:
 
 demo:
 	tests/demo.sh
+
+bench:
+	bash tests/bench.sh
 
 install: all
 	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_DIR=extra modules_install

@@ -1,0 +1,220 @@
+#!/bin/sh
+# suite-bench.sh - the guest half of `make bench` (tests/bench.sh).
+#
+# In one boot, ROUNDS rounds; each round sets up every configuration in
+# turn (the order rotates by one per round, so slow drift of the host hits
+# every configuration alike), runs every workload for WINDOW seconds under
+# it and tears it down.  Output lines (ttyS1, the host's tap.log):
+#   BENCH <round> <config> <workload> <ns per call> <calls>
+#   RATE <target calls/s> <achieved calls/s> <calls> bytes=.. delivered=.. lost=.. missed=.. seen=..
+#   CONFIG memory_bytes=.. buffer_kb=.. nr_cpus=.. nr_slots=.. max_msgs=..
+#   ok / not ok lines for setup failures (the numbers are not tests)
+# /tests/bench.env (written by the host) may set ROUNDS, WINDOW, CONFIGS,
+# WORKLOADS, RATES.
+
+ROUNDS=7
+WINDOW=0.5
+CONFIGS="none smt smt_poll smt_text smt_nores smt_floor ftrace tp bpftrace"
+WORKLOADS="fail udp1 udp16 udp64 mt16"
+RATES="2000 5000 10000 20000 40000 80000 0"
+# shellcheck disable=SC1091  # written by the host into the guest image
+[ -f /tests/bench.env ] && . /tests/bench.env
+
+T=/sys/kernel/tracing
+KO=/lib/sendmmsg_trace.ko
+BT=/tmp/smt.bt
+READER=
+
+# The bpftrace program: the same hooks as the module, fd, vlen, flags and
+# return value per call (plus the messages that succeeded) to a file.
+write_bt() {
+	cat >"$BT" <<'EOF'
+kprobe:__sys_sendmmsg {
+	@fd[tid] = (int32)arg0; @vlen[tid] = (uint32)arg2;
+	@flags[tid] = (uint32)arg3; @sent[tid] = 0;
+}
+kretprobe:___sys_sendmsg /@vlen[tid]/ {
+	if ((int32)retval >= 0) { @sent[tid] = @sent[tid] + 1; }
+}
+kretprobe:__sys_sendmmsg /@vlen[tid]/ {
+	printf("%d fd=%d vlen=%u flags=0x%x ret=%d sent=%d\n", pid, @fd[tid],
+	       @vlen[tid], @flags[tid], (int32)retval, @sent[tid]);
+	delete(@fd[tid]); delete(@vlen[tid]); delete(@flags[tid]); delete(@sent[tid]);
+}
+EOF
+}
+
+# bg CMD...: start a background reader, remember its pid.
+bg() {
+	"$@" &
+	READER=$!
+}
+
+# stop_reader [SIGNAL]: TERM by default; an asynchronous command of a
+# non-interactive shell ignores SIGINT, so cat would never see it.
+stop_reader() {
+	[ -n "$READER" ] || return 0
+	kill "-${1:-TERM}" "$READER" 2>/dev/null
+	wait "$READER" 2>/dev/null
+	READER=
+}
+
+# wait_for FILE TEXT SECONDS: until FILE contains TEXT.
+wait_for() {
+	i=0
+	while [ "$i" -lt "$(($3 * 10))" ]; do
+		grep -q "$2" "$1" 2>/dev/null && return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 1
+}
+
+smt_load() {
+	insmod "$KO" "$@" || { echo "insmod $* failed" >&2; return 1; }
+}
+
+# $retval is ftrace's fetch argument, not a shell variable.
+# shellcheck disable=SC2016
+kprobes_on() {
+	if ! echo 'p:smtb/ent __sys_sendmmsg fd=%di:s32 vec=%si:x64 vlen=%dx:u32 flags=%cx:x32' >"$T/kprobe_events" ||
+		! echo 'r:smtb/ret __sys_sendmmsg ret=$retval:s32' >>"$T/kprobe_events" ||
+		! echo 'r:smtb/msg ___sys_sendmsg ret=$retval:s32' >>"$T/kprobe_events" ||
+		! echo 1 >"$T/events/smtb/enable"; then
+		echo "kprobe_events refused" >&2
+		return 1
+	fi
+	bg cat "$T/trace_pipe"
+}
+
+kprobes_off() {
+	stop_reader
+	echo 0 >"$T/events/smtb/enable"
+	echo >"$T/kprobe_events"
+	echo >"$T/trace"
+}
+
+tp_on() {
+	if ! echo 1 >"$T/events/syscalls/sys_enter_sendmmsg/enable" ||
+		! echo 1 >"$T/events/syscalls/sys_exit_sendmmsg/enable"; then
+		echo "syscall tracepoints refused" >&2
+		return 1
+	fi
+	bg cat "$T/trace_pipe"
+}
+
+tp_off() {
+	stop_reader
+	echo 0 >"$T/events/syscalls/sys_enter_sendmmsg/enable"
+	echo 0 >"$T/events/syscalls/sys_exit_sendmmsg/enable"
+	echo >"$T/trace"
+}
+
+# bpftrace starts in ~10 s under TCG.  Its BEGIN output can sit unseen
+# while nothing else happens, so: wait until its three probes are in the
+# kernel's kprobe list, then make calls until their lines arrive.
+bpf_on() {
+	rm -f /tmp/bpf.out
+	bg /tests/host-run bpftrace -o /tmp/bpf.out "$BT"
+	i=0
+	while [ "$i" -lt 120 ]; do
+		if [ "$(grep -c sendm /sys/kernel/debug/kprobes/list)" -ge 3 ]; then
+			smt_bench fail 0.01 >/dev/null
+			grep -q 'ret=' /tmp/bpf.out 2>/dev/null && return 0
+		fi
+		sleep 1
+		i=$((i + 1))
+	done
+	echo "bpftrace did not attach in 120 s: $(tail -n 3 /tmp/bpf.out 2>/dev/null)" >&2
+	stop_reader INT
+	return 1
+}
+
+# cfg_on NAME / cfg_off NAME; cfg_on fails when the setup did.
+cfg_on() {
+	case $1 in
+	none) ;;
+	smt) smt_load && bg smt_drain >/dev/null ;;
+	smt_poll) smt_load && bg smt_drain -n >/dev/null ;;
+	smt_text) smt_load && bg cat /dev/sendmmsg_trace ;;
+	smt_nores) smt_load per_msg_results=0 && bg smt_drain >/dev/null ;;
+	smt_floor) smt_load probe_only=1 ;;
+	ftrace) kprobes_on ;;
+	tp) tp_on ;;
+	bpftrace) bpf_on ;;
+	*) echo "unknown configuration $1" >&2; return 1 ;;
+	esac
+}
+
+cfg_off() {
+	case $1 in
+	smt*) stop_reader; rmmod sendmmsg_trace ;;
+	ftrace) kprobes_off ;;
+	tp) tp_off ;;
+	bpftrace) stop_reader INT ;;	# bpftrace's own handler: clean detach
+	esac
+}
+
+# rotate N WORDS...: the words starting at the N-th (mod count), wrapped.
+rotate() {
+	n=$1
+	shift
+	n=$((n % $#))
+	while [ "$n" -gt 0 ]; do
+		w=$1
+		shift
+		set -- "$@" "$w"
+		n=$((n - 1))
+	done
+	echo "$@"
+}
+
+run_round() {
+	r=$1
+	# shellcheck disable=SC2086  # word lists
+	for cfg in $(rotate "$r" $CONFIGS); do
+		if ! cfg_on "$cfg" >/dev/null 2>/tmp/cfg.err; then
+			echo "not ok - round $r: $cfg setup: $(head -c 300 /tmp/cfg.err)"
+			cfg_off "$cfg" 2>/dev/null
+			continue
+		fi
+		sleep 0.3	# the reader is blocked in read(), the tracer is quiet
+		for wl in $WORKLOADS; do
+			out=$(smt_bench "$wl" "$WINDOW") && echo "BENCH $r $cfg $wl $out"
+		done
+		cfg_off "$cfg" 2>/dev/null
+	done
+}
+
+# The fastest rate at which the reader keeps up: paced UDP vlen 1 calls at
+# increasing rates (0 = flat out), each second checked for lost records
+# and missed probe hits.
+zero_loss() {
+	smt_load || return 1
+	smt_drain -c >/tmp/drain.out &
+	READER=$!
+	wait_for /tmp/drain.out memory_bytes 10 && echo "CONFIG $(head -n 1 /tmp/drain.out)"
+	stop_reader
+	for rate in $RATES; do
+		smt_drain >/tmp/drain.out &
+		READER=$!
+		sleep 0.3
+		out=$(smt_bench pace "$rate" 1)
+		sleep 0.2	# let the reader empty the ring before the counts
+		stop_reader
+		echo "RATE $rate $out $(tail -n 1 /tmp/drain.out)"
+	done
+	rmmod sendmmsg_trace
+}
+
+write_bt
+echo "# bench: $ROUNDS rounds of ${WINDOW} s windows; configs: $CONFIGS; workloads: $WORKLOADS"
+r=1
+while [ "$r" -le "$ROUNDS" ]; do
+	echo "# round $r $(date +%T)"
+	run_round "$r"
+	r=$((r + 1))
+done
+echo "# zero-loss ladder $(date +%T)"
+zero_loss
+echo "ok - benchmark finished"
