@@ -159,6 +159,7 @@ struct smt_ring {
 	u8 *data;
 	u32 size;		/* power of two */
 	struct smt_stats stats;	/* updated by this CPU, delivered by reader */
+	struct irq_work wake_lazy; /* this CPU's batched reader wake-up */
 };
 
 /* Kept in the kretprobe instance: survives sleeping and migration. */
@@ -868,13 +869,33 @@ static bool smt_ring_begin(struct smt_ring *r)
 	return true;
 }
 
+/*
+ * Waking the reader for every record cost the traced caller more than
+ * capturing it (an interrupt on this CPU, an IPI and a context switch on
+ * the reader's, one read() per record: see bench/).  So while the ring is
+ * less than a quarter full the wake-up waits for this CPU's next tick (a
+ * lazy irq_work raises no interrupt, at most 1/HZ later; with the tick
+ * stopped it is raised at once) and one read() drains the batch; past a
+ * quarter, the reader is woken at once.  The lazy work is per CPU so that
+ * callers on different CPUs do not write a shared cache line.
+ */
+static void smt_wake_reader_soon(struct smt_ring *r)
+{
+	u64 used = READ_ONCE(r->head) - READ_ONCE(r->tail);
+
+	if (used >= r->size / 4)
+		irq_work_queue(&smt_wake_work);
+	else
+		irq_work_queue(&r->wake_lazy);
+}
+
 static void smt_ring_end(struct smt_ring *r)
 {
 	/* The record (head) is visible before the bound goes away. */
 	smp_store_release(&r->writing, 0);
 	/* Pairs with the barrier in wait_event: see wq_has_sleeper(). */
 	if (wq_has_sleeper(&smt_wait))
-		irq_work_queue(&smt_wake_work);
+		smt_wake_reader_soon(r);
 }
 
 static void smt_count_lost(struct smt_ring *r)
@@ -1388,6 +1409,9 @@ static int smt_open(struct inode *inode, struct file *file)
 {
 	struct smt_reader *rd;
 
+	/* Nothing can be written: an O_WRONLY opener would only hold the slot. */
+	if (!(file->f_mode & FMODE_READ))
+		return -EINVAL;
 	if (atomic_cmpxchg(&smt_open_count, 0, 1))
 		return -EBUSY;
 	rd = kzalloc(sizeof(*rd), GFP_KERNEL);
@@ -1677,8 +1701,12 @@ static void smt_free_rings(void)
 
 	if (!smt_rings)
 		return;
-	for_each_possible_cpu(cpu)
-		kvfree(per_cpu_ptr(smt_rings, cpu)->data);
+	for_each_possible_cpu(cpu) {
+		struct smt_ring *r = per_cpu_ptr(smt_rings, cpu);
+
+		irq_work_sync(&r->wake_lazy);	/* (never queued: returns) */
+		kvfree(r->data);
+	}
 	free_percpu(smt_rings);
 	smt_rings = NULL;
 }
@@ -1694,6 +1722,7 @@ static int smt_alloc_rings(void)
 	for_each_possible_cpu(cpu) {
 		struct smt_ring *r = per_cpu_ptr(smt_rings, cpu);
 
+		r->wake_lazy = IRQ_WORK_INIT_LAZY(smt_wake_reader);
 		r->size = smt_ring_size;
 		r->data = kvzalloc_node(smt_ring_size, GFP_KERNEL,
 					cpu_to_node(cpu));
@@ -1876,6 +1905,7 @@ err_misc:
 	misc_deregister(&smt_miscdev);
 err_ready:
 	smt_set_ready(false);
+	irq_work_sync(&smt_wake_work);	/* a probe may have run before failing */
 	smt_free_slots();
 err_rings:
 	smt_free_rings();

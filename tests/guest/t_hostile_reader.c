@@ -923,18 +923,11 @@ static void ioctl_bad_numbers(void)
 static void odd_opens(void)
 {
 	int fd = smt_open_dev(O_WRONLY, 2000);
-	char b[16];
 
-	if (fd < 0) {
-		ok(errno == EACCES || errno == EINVAL || errno == EPERM,
-		   "open O_WRONLY is refused (%s)", strerror(errno));
-		return;
-	}
-	errno = 0;
-	ok(read(fd, b, sizeof(b)) == -1 && errno == EBADF, "opened O_WRONLY: read fails with EBADF");
-	errno = 0;
-	ok(write(fd, b, 1) == -1 && errno == EINVAL, "opened O_WRONLY: write fails with EINVAL");
-	close(fd);
+	ok(fd < 0 && errno == EINVAL, "open O_WRONLY is refused with EINVAL (%s)",
+	   fd < 0 ? strerror(errno) : "it opened");
+	if (fd >= 0)
+		close(fd);
 	fd = open_fmt(O_NONBLOCK, SMT_FMT_BINARY);
 	ok(fd >= 0, "the device opens for reading after the O_WRONLY opener closed");
 	close(fd);
