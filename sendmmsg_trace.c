@@ -154,7 +154,7 @@ struct smt_ring {
 	u64 head;		/* bytes produced; written by the producer */
 	u64 tail;		/* bytes consumed; written by the reader */
 	atomic64_t pending_lost; /* drops not yet reported in the stream */
-	u64 writing;		/* clock before the record being written, or 0 */
+	u64 writing;		/* lower bound of the stamp being written, or 0 */
 	u64 seen_head;		/* reader: head when it chose the next record */
 	u8 *data;
 	u32 size;		/* power of two */
@@ -859,11 +859,11 @@ static bool smt_ring_put(struct smt_ring *r, struct smt_call *c,
  * it is about to deliver (smt_pick_next).  A non-zero r->writing also
  * refuses a nested producer on this CPU.
  */
-static bool smt_ring_begin(struct smt_ring *r)
+static bool smt_ring_begin(struct smt_ring *r, u64 bound)
 {
 	if (READ_ONCE(r->writing))
 		return false;
-	WRITE_ONCE(r->writing, ktime_get_ns() ? : 1);
+	WRITE_ONCE(r->writing, bound ? : 1);
 	/* The bound is visible before we read the clock for the stamp. */
 	smp_mb();
 	return true;
@@ -1040,7 +1040,12 @@ static int smt_exit_handler(struct kretprobe_instance *ri,
 	preempt_disable();	/* one CPU's ring from stamp to publish */
 	r = this_cpu_ptr(smt_rings);
 	r->stats.seen++;
-	if (!smt_ring_begin(r)) {
+	/*
+	 * The call's entry time is a lower bound of its stamp that costs no
+	 * clock read (with an HPET clocksource, as under QEMU, each read is
+	 * an emulated MMIO access).
+	 */
+	if (!smt_ring_begin(r, ctx->ts_entry)) {
 		smt_count_lost(r);
 	} else {
 		smt_fill_call(&c, ctx, ret);

@@ -11,6 +11,8 @@
 #   BENCH_ROUNDS=7        rounds (every configuration once per round)
 #   BENCH_WINDOW=0.5      seconds per workload and configuration per round
 #   BENCH_TCG=            "single" for -accel tcg,thread=single
+#   BENCH_CONFIGS=, BENCH_WORKLOADS=   subsets (tests/bench/suite-bench.sh);
+#                         smt_nomsgs (max_msgs=0) is a diagnosis-only extra
 #   SMT_NO_INSTALL=1      do not install missing Debian packages
 
 set -uo pipefail
@@ -78,7 +80,13 @@ build_image() {
 	fi
 	cp "$out/module/sendmmsg_trace.ko" "$out/root/lib/"
 	install -m 0755 tests/bench/suite-bench.sh "$out/root/tests/suite-bench.sh"
-	printf 'ROUNDS=%q\nWINDOW=%q\n' "$rounds" "$window" >"$out/root/tests/bench.env"
+	{
+		printf 'ROUNDS=%q\nWINDOW=%q\n' "$rounds" "$window"
+		# subsets for diagnosis, e.g. BENCH_CONFIGS="none smt smt_nomsgs smt_floor ftrace"
+		[[ -n ${BENCH_CONFIGS:-} ]] && printf 'CONFIGS=%q\n' "$BENCH_CONFIGS"
+		[[ -n ${BENCH_WORKLOADS:-} ]] && printf 'WORKLOADS=%q\n' "$BENCH_WORKLOADS"
+		true
+	} >"$out/root/tests/bench.env"
 	smt_image_pack "$out/root" "$out/base.cpio.gz"
 	smt_image_suite "$out" "$out/base.cpio.gz" bench "$((boot_timeout - 60))"
 }

@@ -139,6 +139,7 @@ cfg_on() {
 	smt_text) smt_load && bg cat /dev/sendmmsg_trace ;;
 	smt_nores) smt_load per_msg_results=0 && bg smt_drain >/dev/null ;;
 	smt_floor) smt_load probe_only=1 ;;
+	smt_nomsgs) smt_load max_msgs=0 && bg smt_drain >/dev/null ;;	# (diagnosis: no vector copy)
 	ftrace) kprobes_on ;;
 	tp) tp_on ;;
 	bpftrace) bpf_on ;;
