@@ -317,7 +317,9 @@ list_suites() {
 		for f in "$CANARY_DIR"/suite-*.sh; do
 			[[ -f $f ]] || continue
 			s=${f##*/suite-}
-			names+=("${s%.sh}")
+			s=${s%.sh}
+			# (unless SUITES named it already)
+			[[ " ${names[*]} " == *" $s "* ]] || names+=("$s")
 		done
 	fi
 	echo "${names[@]}"
