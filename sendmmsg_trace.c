@@ -1709,7 +1709,7 @@ static void smt_free_rings(void)
 	for_each_possible_cpu(cpu) {
 		struct smt_ring *r = per_cpu_ptr(smt_rings, cpu);
 
-		irq_work_sync(&r->wake_lazy);	/* (never queued: returns) */
+		irq_work_sync(&r->wake_lazy);	/* a pending wake-up runs first */
 		kvfree(r->data);
 	}
 	free_percpu(smt_rings);
