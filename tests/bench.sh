@@ -13,6 +13,8 @@
 #   BENCH_TCG=            "single" for -accel tcg,thread=single
 #   BENCH_CONFIGS=, BENCH_WORKLOADS=   subsets (tests/bench/suite-bench.sh);
 #                         smt_nomsgs (max_msgs=0) is a diagnosis-only extra
+#   BENCH_PROFILE=1       instead: a perf profile of each configuration under
+#                         the first workload (diagnosis, no results file)
 #   SMT_NO_INSTALL=1      do not install missing Debian packages
 
 set -uo pipefail
@@ -85,6 +87,7 @@ build_image() {
 		# subsets for diagnosis, e.g. BENCH_CONFIGS="none smt smt_nomsgs smt_floor ftrace"
 		[[ -n ${BENCH_CONFIGS:-} ]] && printf 'CONFIGS=%q\n' "$BENCH_CONFIGS"
 		[[ -n ${BENCH_WORKLOADS:-} ]] && printf 'WORKLOADS=%q\n' "$BENCH_WORKLOADS"
+		[[ -n ${BENCH_PROFILE:-} ]] && printf 'PROFILE=1\n'
 		true
 	} >"$out/root/tests/bench.env"
 	smt_image_pack "$out/root" "$out/base.cpio.gz"
@@ -148,4 +151,8 @@ fetch_kernel
 build_all
 build_image
 run_guest
+if [[ -n ${BENCH_PROFILE:-} ]]; then
+	grep -E '^(# |not ok)' "$out/tap.log"
+	exit 0
+fi
 write_results

@@ -208,7 +208,33 @@ zero_loss() {
 	rmmod sendmmsg_trace
 }
 
+# profile: instead of the rounds, a kernel profile (perf from the build
+# machine, cpu-clock samples on every CPU) of each configuration under the
+# first workload, printed as "# " lines.  Diagnosis only (BENCH_PROFILE=1).
+profile() {
+	wl=${WORKLOADS%% *}
+	for cfg in $CONFIGS; do
+		cfg_on "$cfg" >/dev/null 2>/tmp/cfg.err || {
+			echo "not ok - profile: $cfg setup: $(head -c 300 /tmp/cfg.err)"
+			continue
+		}
+		sleep 0.3
+		/tests/host-run perf record -q -e cpu-clock -F 4000 -a -g -o /tmp/perf.data \
+			-- /tmp/.guest/tests/bin/smt_bench "$wl" "$WINDOW" >/dev/null 2>/tmp/perf.err ||
+			echo "not ok - profile: perf record: $(head -c 300 /tmp/perf.err)"
+		echo "# profile $cfg $wl"
+		/tests/host-run perf report -i /tmp/perf.data --stdio --children -g none \
+			--comm smt_bench --sort sym --percent-limit 0.4 2>/dev/null | grep -v '^#' | grep . | sed 's/^/# /'
+		cfg_off "$cfg" 2>/dev/null
+	done
+}
+
 write_bt
+if [ -n "${PROFILE:-}" ]; then
+	profile
+	echo "ok - benchmark finished"
+	exit 0
+fi
 echo "# bench: $ROUNDS rounds of ${WINDOW} s windows; configs: $CONFIGS; workloads: $WORKLOADS"
 r=1
 while [ "$r" -le "$ROUNDS" ]; do
