@@ -26,6 +26,7 @@
 #include <linux/hash.h>
 #include <linux/irq_work.h>
 #include <linux/kprobes.h>
+#include <linux/math64.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
@@ -38,6 +39,7 @@
 #include <linux/slab.h>
 #include <linux/socket.h>
 #include <linux/string.h>
+#include <linux/timex.h>
 #include <linux/time64.h>
 #include <linux/timekeeping.h>
 #include <linux/uaccess.h>
@@ -164,7 +166,7 @@ struct smt_ring {
 
 /* Kept in the kretprobe instance: survives sleeping and migration. */
 struct smt_call_ctx {
-	u64 ts_entry;
+	u64 ts_entry;		/* smt_clock_at() at entry */
 	u64 msgvec;
 	struct smt_slot *slot;
 	int missed_msg;		/* msg probe misses seen at entry */
@@ -393,34 +395,66 @@ static int smt_set_per_msg(const char *val, const struct kernel_param *kp)
  * Slots are found by task: open addressing from a hash of the task
  * pointer.  Only the owning task reads or writes a slot's contents, so
  * the only shared accesses are the cmpxchg/stores on the owner array.
+ *
+ * smt_slot_reach is one more than the farthest from its hash that a slot
+ * was ever claimed, so a search for a task that has none (every plain
+ * sendmsg(2) passes the per-message probe) stops there instead of
+ * reading the whole array.  It only grows; a task that claimed a slot
+ * raised it before it searches, so it always finds its own.
  */
-static struct smt_slot *smt_slot_lookup(bool claim)
+static unsigned int smt_slot_reach;
+
+static void smt_slot_extend_reach(unsigned int reach)
 {
-	unsigned int n = 1U << smt_slot_bits;
-	unsigned int start = hash_ptr(current, smt_slot_bits);
-	unsigned int i;
+	unsigned int old = READ_ONCE(smt_slot_reach);
 
-	for (i = 0; i < n; i++) {
-		unsigned int idx = (start + i) & (n - 1);
-		struct task_struct *owner = READ_ONCE(smt_slot_owner[idx]);
+	while (old < reach) {
+		unsigned int seen = cmpxchg(&smt_slot_reach, old, reach);
 
-		if (claim ? !owner && !cmpxchg(&smt_slot_owner[idx], NULL, current)
-			  : owner == current)
-			return &smt_slots[idx];
+		if (seen == old)
+			return;
+		old = seen;
 	}
-	return NULL;
+}
+
+static unsigned int smt_slot_home(void)
+{
+	return hash_ptr(current, smt_slot_bits);
+}
+
+static unsigned int smt_slot_index(unsigned int home, unsigned int i)
+{
+	return (home + i) & ((1U << smt_slot_bits) - 1);
 }
 
 /* A free slot for the current task, or NULL when all are in use. */
 static struct smt_slot *smt_slot_acquire(void)
 {
-	return smt_slot_lookup(true);
+	unsigned int i, idx, home = smt_slot_home();
+
+	for (i = 0; i < 1U << smt_slot_bits; i++) {
+		idx = smt_slot_index(home, i);
+		if (!READ_ONCE(smt_slot_owner[idx]) &&
+		    !cmpxchg(&smt_slot_owner[idx], NULL, current)) {
+			smt_slot_extend_reach(i + 1);
+			return &smt_slots[idx];
+		}
+	}
+	return NULL;
 }
 
 /* The slot of the current task's sendmmsg in flight, if any. */
 static struct smt_slot *smt_slot_find(void)
 {
-	return smt_slot_lookup(false);
+	unsigned int i, idx, home = smt_slot_home();
+	unsigned int reach = READ_ONCE(smt_slot_reach);
+
+	for (i = 0; i < reach; i++) {
+		idx = smt_slot_index(home, i);
+		if (READ_ONCE(smt_slot_owner[idx]) == current)
+			return &smt_slots[idx];
+	}
+	return NULL;
 }
 
 static void smt_slot_release(struct smt_slot *slot)
@@ -736,6 +770,174 @@ static void smt_capture_sock_by_fd(struct smt_slot *slot, int fd)
 	fput(file);
 }
 
+/* ---- timestamps ------------------------------------------------------- */
+
+/*
+ * Stamps are CLOCK_MONOTONIC without a clocksource read per call.  With
+ * an HPET clocksource (a TCG guest, or hardware whose TSC failed its
+ * checks) every ktime_get_ns() is an uncached device read, and reading it
+ * at entry and return was most of the cost of tracing a call.
+ *
+ * Each CPU keeps an anchor, a (ktime_get_ns(), get_cycles()) pair read
+ * together, renewed every SMT_ANCHOR_NS, and a time is the anchor's plus
+ * the cycles since, converted at the counter's rate.  The rate is measured
+ * at load (over a few milliseconds) and again on each CPU over every
+ * SMT_RATE_NS, so the error stays within a few microseconds even where
+ * the kernel's own calibration is off (as under emulation).  local_clock()
+ * would do the conversion for us, but under TCG it costs twice as much and
+ * jumps by tens of microseconds at every tick.
+ *
+ * Records of all CPUs are merged by stamp, so a call's stamp is never
+ * older than one already taken anywhere: smt_last_stamp holds the newest
+ * (one shared cache line per call, as for ftrace's global clock).
+ */
+#define SMT_ANCHOR_NS		NSEC_PER_MSEC
+#define SMT_ANCHOR_TRIES	4
+#define SMT_ANCHOR_TIGHT_NS	2000
+#define SMT_RATE_NS		(16 * NSEC_PER_MSEC)
+#define SMT_RATE_MAX_NS		NSEC_PER_SEC
+
+struct smt_anchor {
+	u64 mono;		/* ktime_get_ns() ... */
+	u64 cycles;		/* ... and get_cycles() at the same moment */
+	u64 reach;		/* cycles after which it is renewed */
+	u64 mult;		/* ns per cycle, 32.32 fixed point */
+	u64 rate_mono;		/* the pair the rate is next measured from */
+	u64 rate_cycles;
+};
+
+static DEFINE_PER_CPU(struct smt_anchor, smt_anchor);
+static u64 smt_cycle_mult;	/* the rate measured at load */
+static bool smt_clock_direct;	/* no cycle counter: read the clocksource */
+static atomic64_t smt_last_stamp ____cacheline_aligned_in_smp;
+
+static u64 smt_cycles_to_ns(u64 cycles, u64 mult)
+{
+	return mul_u64_u64_shr(cycles, mult, 32);
+}
+
+/*
+ * The clocksource is read between two counter reads and paired with their
+ * midpoint, so the pair is off by at most half the window.  A read can
+ * stall (an emulated HPET waits for the emulator's lock while another
+ * vCPU holds it), so keep the tightest of a few tries.
+ */
+static void smt_clock_pair(u64 *mono, u64 *cycles, u64 mult)
+{
+	u64 best = U64_MAX;
+	int i;
+
+	for (i = 0; i < SMT_ANCHOR_TRIES; i++) {
+		u64 before = get_cycles();
+		u64 m = ktime_get_ns();
+		u64 after = get_cycles();
+
+		if (after - before < best) {
+			best = after - before;
+			*mono = m;
+			*cycles = before + best / 2;
+		}
+		if (smt_cycles_to_ns(best, mult) <= SMT_ANCHOR_TIGHT_NS)
+			break;
+	}
+}
+
+/* ns per cycle between two pairs, 0 if the counter did not advance. */
+static u64 smt_cycle_rate(u64 mono0, u64 cycles0, u64 mono1, u64 cycles1)
+{
+	if (cycles1 <= cycles0 || mono1 <= mono0)
+		return 0;
+	return div64_u64((mono1 - mono0) << 32, cycles1 - cycles0);
+}
+
+static void smt_anchor_renew(struct smt_anchor *a)
+{
+	u64 mono, cycles, since;
+
+	if (!a->mult)
+		a->mult = smt_cycle_mult;
+	smt_clock_pair(&mono, &cycles, a->mult);
+	since = mono - a->rate_mono;
+	if (since >= SMT_RATE_NS) {
+		u64 mult = since <= SMT_RATE_MAX_NS ?
+			   smt_cycle_rate(a->rate_mono, a->rate_cycles, mono, cycles) : 0;
+
+		if (mult && a->rate_mono)
+			a->mult = mult;
+		a->rate_mono = mono;
+		a->rate_cycles = cycles;
+	}
+	a->mono = mono;
+	a->cycles = cycles;
+	a->reach = div64_u64((u64)SMT_ANCHOR_NS << 32, a->mult);
+}
+
+/* CLOCK_MONOTONIC at the moment the counter read @cycles.  Preemption off. */
+static u64 smt_clock_at(u64 cycles)
+{
+	struct smt_anchor *a = this_cpu_ptr(&smt_anchor);
+
+	if (unlikely(smt_clock_direct))
+		return ktime_get_ns();
+	if (unlikely(cycles - a->cycles >= a->reach || cycles < a->cycles)) {
+		smt_anchor_renew(a);
+		/* @cycles was read before the renewal's pair */
+		if (cycles < a->cycles)
+			return a->mono - min(smt_cycles_to_ns(a->cycles - cycles,
+							      a->mult), a->mono);
+	}
+	return a->mono + smt_cycles_to_ns(cycles - a->cycles, a->mult);
+}
+
+/* The time of @cycles, and never older than a stamp taken before. */
+static u64 smt_stamp(u64 cycles)
+{
+	u64 stamp = smt_clock_at(cycles);
+	s64 last = atomic64_read(&smt_last_stamp);
+
+	do {
+		if (stamp <= (u64)last)
+			return last;
+	} while (!atomic64_try_cmpxchg(&smt_last_stamp, &last, stamp));
+	return stamp;
+}
+
+/* smt_stamp() now, from any context. */
+static u64 smt_stamp_now(void)
+{
+	u64 stamp;
+
+	preempt_disable();
+	stamp = smt_stamp(get_cycles());
+	preempt_enable();
+	return stamp;
+}
+
+/*
+ * A lower bound of the next stamp taken anywhere, for smt_ring_begin():
+ * stamps never go below the newest one.
+ */
+static u64 smt_stamp_bound(void)
+{
+	return atomic64_read(&smt_last_stamp);
+}
+
+/*
+ * The counter's rate, over a few milliseconds at load (process context).
+ * Without a counter that advances, every time is read from the clocksource.
+ */
+static void smt_clock_init(void)
+{
+	u64 mono0, cycles0, mono1, cycles1;
+
+	smt_clock_pair(&mono0, &cycles0, 0);
+	usleep_range(4000, 5000);
+	smt_clock_pair(&mono1, &cycles1, 0);
+	smt_cycle_mult = smt_cycle_rate(mono0, cycles0, mono1, cycles1);
+	smt_clock_direct = !smt_cycle_mult;
+	atomic64_set(&smt_last_stamp, 0);
+}
+
 /* ---- ring buffer ------------------------------------------------------ */
 
 static void smt_ring_write(struct smt_ring *r, u64 pos, const void *src,
@@ -856,7 +1058,7 @@ static bool smt_ring_put(struct smt_ring *r, struct smt_call *c,
  * pass over a record that is stamped but not yet published.  Before
  * stamping, the producer posts a lower bound of the stamp in r->writing;
  * the reader waits for any ring whose bound is not newer than the record
- * it is about to deliver (smt_pick_next).  A non-zero r->writing also
+ * it is about to deliver (smt_older_pending).  A non-zero r->writing also
  * refuses a nested producer on this CPU.
  */
 static bool smt_ring_begin(struct smt_ring *r, u64 bound)
@@ -921,7 +1123,7 @@ static int smt_entry_handler(struct kretprobe_instance *ri,
 		return 1;	/* no return probe for this call */
 	}
 	ctx->active = true;
-	ctx->ts_entry = ktime_get_ns();
+	ctx->ts_entry = smt_clock_at(get_cycles());
 	ctx->fd = regs_get_kernel_argument(regs, 0);
 	ctx->msgvec = regs_get_kernel_argument(regs, 1);
 	ctx->vlen = regs_get_kernel_argument(regs, 2);
@@ -1004,15 +1206,22 @@ static void smt_log_call(const struct smt_call *c)
 			 c->ret, c->msgs_sent, c->msgs_attempted);
 }
 
+static void smt_stamp_call(struct smt_call *c, const struct smt_call_ctx *ctx)
+{
+	c->hdr.ts_ns = smt_stamp(get_cycles());
+	/* A call that migrated was timed by two CPUs' anchors: never below 0. */
+	if (c->hdr.ts_ns > ctx->ts_entry)
+		c->latency_ns = c->hdr.ts_ns - ctx->ts_entry;
+	c->ts_entry_ns = c->hdr.ts_ns - c->latency_ns;
+}
+
 static void smt_fill_call(struct smt_call *c, const struct smt_call_ctx *ctx,
 			  int ret)
 {
 	memset(c, 0, sizeof(*c));
 	c->hdr.type = SMT_REC_CALL;
 	c->hdr.abi_version = SMT_ABI_VERSION;
-	c->hdr.ts_ns = ktime_get_ns();
-	c->ts_entry_ns = ctx->ts_entry;
-	c->latency_ns = c->hdr.ts_ns - ctx->ts_entry;
+	smt_stamp_call(c, ctx);
 	c->msgvec = ctx->msgvec;
 	c->ret = ret;
 	c->fd = ctx->fd;
@@ -1040,12 +1249,7 @@ static int smt_exit_handler(struct kretprobe_instance *ri,
 	preempt_disable();	/* one CPU's ring from stamp to publish */
 	r = this_cpu_ptr(smt_rings);
 	r->stats.seen++;
-	/*
-	 * The call's entry time is a lower bound of its stamp that costs no
-	 * clock read (with an HPET clocksource, as under QEMU, each read is
-	 * an emulated MMIO access).
-	 */
-	if (!smt_ring_begin(r, ctx->ts_entry)) {
+	if (!smt_ring_begin(r, smt_stamp_bound())) {
 		smt_count_lost(r);
 	} else {
 		smt_fill_call(&c, ctx, ret);
@@ -1123,11 +1327,12 @@ static int smt_oldest_cpu(u64 *best_ts)
 }
 
 /*
- * Whether a record older than best_ts may still appear: one was published
- * since smt_oldest_cpu() looked, or one is being written whose stamp is
- * not newer (see smt_ring_begin).
+ * Whether a record older than best_ts may still appear on another CPU's
+ * ring: one was published since smt_oldest_cpu() looked, or one is being
+ * written whose stamp is not newer (see smt_ring_begin).  The ring that
+ * holds best_ts is not asked: a CPU stamps its records in order.
  */
-static bool smt_older_pending(u64 best_ts)
+static bool smt_older_pending(u64 best_ts, int best_cpu)
 {
 	int cpu;
 
@@ -1135,6 +1340,9 @@ static bool smt_older_pending(u64 best_ts)
 	smp_mb();
 	for_each_possible_cpu(cpu) {
 		struct smt_ring *r = per_cpu_ptr(smt_rings, cpu);
+
+		if (cpu == best_cpu)
+			continue;
 		/* Pairs with smt_ring_end(): a cleared bound shows its head. */
 		u64 bound = smp_load_acquire(&r->writing);
 		/* Pairs with the producer's release: published since? */
@@ -1186,7 +1394,7 @@ static bool smt_fetch_lost(struct smt_reader *rd)
 	h->size = sizeof(*h);
 	h->type = SMT_REC_LOST;
 	h->abi_version = SMT_ABI_VERSION;
-	h->ts_ns = ktime_get_ns();
+	h->ts_ns = smt_stamp_now();
 	h->lost = lost;
 	rd->out_cpu = -1;
 	return true;
@@ -1203,7 +1411,7 @@ static int smt_fetch(struct smt_reader *rd)
 	u64 best_ts;
 	int cpu = smt_oldest_cpu(&best_ts);
 
-	if (smt_older_pending(best_ts))
+	if (smt_older_pending(best_ts, cpu))
 		return -EAGAIN;
 	if (cpu < 0)
 		return smt_fetch_lost(rd);
@@ -1485,16 +1693,25 @@ static void smt_output_done(struct smt_reader *rd)
 	rd->out_pos = 0;
 }
 
+/* Retries before sleeping while an older record is being written. */
+#define SMT_WRITER_SPINS	64
+
 /*
  * Wait for the next record: a moment when an older one is being written
- * (its producer runs with preemption disabled and is about done), else
- * until a record is published.  Called and returns without rd->lock.
+ * (its producer runs with preemption disabled and is about done: spin a
+ * little, then sleep a little), else until a record is published.
+ * Called and returns without rd->lock.
  */
-static int smt_wait_record(struct file *file, int state)
+static int smt_wait_record(struct file *file, int state, unsigned int *spins)
 {
 	if (state == -EAGAIN) {
 		if (signal_pending(current))
 			return -ERESTARTSYS;
+		if (++*spins < SMT_WRITER_SPINS) {
+			cpu_relax();
+			return 0;
+		}
+		*spins = 0;
 		usleep_range(20, 100);
 		return 0;
 	}
@@ -1507,6 +1724,7 @@ static ssize_t smt_read(struct file *file, char __user *buf, size_t count,
 			loff_t *ppos)
 {
 	struct smt_reader *rd = file->private_data;
+	unsigned int spins = 0;
 	size_t copied = 0;
 	int ret;
 
@@ -1523,7 +1741,7 @@ static ssize_t smt_read(struct file *file, char __user *buf, size_t count,
 				if (copied)
 					break;
 				mutex_unlock(&rd->lock);
-				ret = smt_wait_record(file, ret);
+				ret = smt_wait_record(file, ret, &spins);
 				if (ret)
 					return ret;
 				if (mutex_lock_interruptible(&rd->lock))
@@ -1884,6 +2102,7 @@ static int __init smt_init(void)
 	if (!max_active)
 		max_active = max(2 * nr_slots, 4 * num_possible_cpus());
 	smt_max_record = smt_record_max();
+	smt_clock_init();
 	init_irq_work(&smt_wake_work, smt_wake_reader);
 	ret = smt_alloc_rings();
 	if (ret)

@@ -7,6 +7,9 @@
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
+#include <limits.h>
+#include <stdint.h>
+#include <time.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/mman.h>
@@ -216,6 +219,71 @@ static void test_connected_udp(unsigned int vlen, unsigned int max_msgs)
 		   "%s: no fault flags (status 0x%x)", what, c->status);
 		is_int(c->hdr.lost, 0, "%s: nothing lost", what);
 	}
+	vec_free(&v);
+	close(fd);
+	close(rfd);
+}
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+/*
+ * The stamps against the caller's own CLOCK_MONOTONIC around each call:
+ * the module extrapolates them from a per-CPU anchor renewed every
+ * millisecond, so allow that much error, and report the largest seen.
+ * Pauses of up to a millisecond between calls let the anchors age.
+ */
+#define STAMP_CALLS	200
+#define STAMP_TOL_NS	10000LL
+
+static void test_stamps(void)
+{
+	static uint64_t before[STAMP_CALLS], after[STAMP_CALLS];
+	struct sockaddr_in raddr, laddr;
+	int rfd = udp_receiver(&raddr);
+	int fd = udp_connected(&raddr, &laddr);
+	long long early = LLONG_MIN, late = LLONG_MIN;
+	int i, got = 0, sent = 0;
+	struct vec v;
+
+	vec_init(&v, 1, 8);
+	for (i = 0; i < STAMP_CALLS; i++) {
+		usleep((i % 8) * 150);
+		before[i] = mono_ns();
+		sent += sendmmsg(fd, v.m, 1, 0) == 1;
+		after[i] = mono_ns();
+	}
+	for (i = 0; i < STAMP_CALLS; i++) {
+		const struct smt_call *c = smt_next_call(&st, me, WAIT_MS);
+
+		if (!c)
+			break;
+		got++;
+		if ((long long)(before[i] - c->ts_entry_ns) > early)
+			early = before[i] - c->ts_entry_ns;
+		if ((long long)(c->hdr.ts_ns - after[i]) > late)
+			late = c->hdr.ts_ns - after[i];
+		if ((long long)(c->hdr.ts_ns - after[i]) > 5000 ||
+		    (long long)(before[i] - c->ts_entry_ns) > 5000)
+			tap_diag("stamps: call %d cpu %u: entry %lld ns before the call, return %lld ns after it, latency %llu, call took %llu",
+				 i, c->cpu, (long long)(before[i] - c->ts_entry_ns),
+				 (long long)(c->hdr.ts_ns - after[i]),
+				 (unsigned long long)c->latency_ns,
+				 (unsigned long long)(after[i] - before[i]));
+	}
+	is_int(sent, STAMP_CALLS, "stamps: %d calls sent", STAMP_CALLS);
+	is_int(got, STAMP_CALLS, "stamps: a record for every call");
+	ok(early <= STAMP_TOL_NS,
+	   "stamps: entry stamp not before the caller's clock read (worst %lld ns earlier, tolerance %lld)",
+	   early, STAMP_TOL_NS);
+	ok(late <= STAMP_TOL_NS,
+	   "stamps: return stamp not after the caller's clock read (worst %lld ns later, tolerance %lld)",
+	   late, STAMP_TOL_NS);
 	vec_free(&v);
 	close(fd);
 	close(rfd);
@@ -636,6 +704,7 @@ int main(void)
 	test_connected_udp(16, max_msgs);
 	test_connected_udp(1024, max_msgs);
 	test_connected_udp(1500, max_msgs);
+	test_stamps();
 	test_udp_names();
 	test_unix_names(0);
 	test_unix_names(1);
