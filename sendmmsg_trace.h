@@ -145,7 +145,7 @@ struct smt_msg {
 struct smt_call {
 	struct smt_rec_hdr hdr;
 	__u64 ts_entry_ns;	/* CLOCK_MONOTONIC at entry: ts_ns - latency_ns */
-	__u64 latency_ns;	/* measured with the kernel's local_clock() */
+	__u64 latency_ns;	/* from entry to return */
 	__u64 cgroup_id;
 	__u64 msgvec;		/* user pointer as passed */
 	__u64 bytes_sent;	/* over the whole vector */
