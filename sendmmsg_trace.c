@@ -57,6 +57,7 @@
 #define SMT_VERSION		"0.1.0"
 #define SMT_REC_ALIGN		8
 #define SMT_IOV_CHUNK		8	/* iovecs read per nofault copy */
+#define SMT_HDR_CHUNK		4	/* mmsghdrs read per nofault copy */
 
 /* ---- module parameters ------------------------------------------------ */
 
@@ -476,42 +477,87 @@ struct smt_uhdr {
 	u32 flags;
 };
 
-static int smt_read_hdr(u64 vec, u32 i, bool compat, struct smt_uhdr *h)
+static void smt_widen_hdr(struct smt_uhdr *h, const struct user_msghdr *m)
 {
-	if (!compat) {
-		struct mmsghdr m;
-		const void __user *p = u64_to_user_ptr(vec + (u64)i * sizeof(m));
+	h->name = (unsigned long)m->msg_name;
+	h->namelen = m->msg_namelen;
+	h->iov = (unsigned long)m->msg_iov;
+	h->iovlen = m->msg_iovlen;
+	h->control = (unsigned long)m->msg_control;
+	h->controllen = m->msg_controllen;
+	h->flags = m->msg_flags;
+}
 
-		if (copy_from_user_nofault(&m, p, sizeof(m)))
-			return -EFAULT;
-		h->name = (unsigned long)m.msg_hdr.msg_name;
-		h->namelen = m.msg_hdr.msg_namelen;
-		h->iov = (unsigned long)m.msg_hdr.msg_iov;
-		h->iovlen = m.msg_hdr.msg_iovlen;
-		h->control = (unsigned long)m.msg_hdr.msg_control;
-		h->controllen = m.msg_hdr.msg_controllen;
-		h->flags = m.msg_hdr.msg_flags;
-		return 0;
-	}
+/* Headers [first, first + n) in one nofault copy; false on a fault. */
+static bool smt_copy_hdrs(u64 vec, u32 first, u32 n, struct smt_uhdr *h)
+{
+	struct mmsghdr m[SMT_HDR_CHUNK];
+	const void __user *p = u64_to_user_ptr(vec + (u64)first * sizeof(m[0]));
+	u32 i;
+
+	if (copy_from_user_nofault(m, p, n * sizeof(m[0])))
+		return false;
+	for (i = 0; i < n; i++)
+		smt_widen_hdr(&h[i], &m[i].msg_hdr);
+	return true;
+}
+
 #ifdef CONFIG_COMPAT
-	{
-		struct compat_mmsghdr m;
-		const void __user *p = u64_to_user_ptr(vec + (u64)i * sizeof(m));
+static void smt_widen_compat_hdr(struct smt_uhdr *h,
+				 const struct compat_msghdr *m)
+{
+	h->name = m->msg_name;
+	h->namelen = m->msg_namelen;
+	h->iov = m->msg_iov;
+	h->iovlen = m->msg_iovlen;
+	h->control = m->msg_control;
+	h->controllen = m->msg_controllen;
+	h->flags = m->msg_flags;
+}
 
-		if (copy_from_user_nofault(&m, p, sizeof(m)))
-			return -EFAULT;
-		h->name = m.msg_hdr.msg_name;
-		h->namelen = m.msg_hdr.msg_namelen;
-		h->iov = m.msg_hdr.msg_iov;
-		h->iovlen = m.msg_hdr.msg_iovlen;
-		h->control = m.msg_hdr.msg_control;
-		h->controllen = m.msg_hdr.msg_controllen;
-		h->flags = m.msg_hdr.msg_flags;
-		return 0;
-	}
+static bool smt_copy_compat_hdrs(u64 vec, u32 first, u32 n, struct smt_uhdr *h)
+{
+	struct compat_mmsghdr m[SMT_HDR_CHUNK];
+	const void __user *p = u64_to_user_ptr(vec + (u64)first * sizeof(m[0]));
+	u32 i;
+
+	if (copy_from_user_nofault(m, p, n * sizeof(m[0])))
+		return false;
+	for (i = 0; i < n; i++)
+		smt_widen_compat_hdr(&h[i], &m[i].msg_hdr);
+	return true;
+}
 #else
-	return -EFAULT;
+static bool smt_copy_compat_hdrs(u64 vec, u32 first, u32 n, struct smt_uhdr *h)
+{
+	return false;
+}
 #endif
+
+static bool smt_copy_any_hdrs(u64 vec, u32 first, u32 n, bool compat,
+			      struct smt_uhdr *h)
+{
+	return compat ? smt_copy_compat_hdrs(vec, first, n, h) :
+			smt_copy_hdrs(vec, first, n, h);
+}
+
+/*
+ * Up to SMT_HDR_CHUNK headers from @first, widened; returns how many were
+ * readable.  One copy for the chunk (a copy per header was a third of the
+ * per-message cost); if it faults, one by one, so that the headers before
+ * the bad one are still captured.
+ */
+static u32 smt_read_hdrs(u64 vec, u32 first, u32 n, bool compat,
+			 struct smt_uhdr *h)
+{
+	u32 i;
+
+	if (smt_copy_any_hdrs(vec, first, n, compat, h))
+		return n;
+	for (i = 0; i < n; i++)
+		if (!smt_copy_any_hdrs(vec, first + i, 1, compat, &h[i]))
+			break;
+	return i;
 }
 
 static void smt_capture_name(struct smt_msg *m, const struct smt_uhdr *h)
@@ -522,8 +568,8 @@ static void smt_capture_name(struct smt_msg *m, const struct smt_uhdr *h)
 		return;
 	if (h->namelen > SMT_NAME_MAX)
 		m->status |= SMT_MSG_NAME_TRUNC;
+	/* On a fault name_len stays 0: no partly copied byte is emitted. */
 	if (copy_from_user_nofault(m->name, u64_to_user_ptr(h->name), len)) {
-		memset(m->name, 0, len);	/* a fault can leave part copied */
 		m->status |= SMT_MSG_NAME_FAULT;
 		return;
 	}
@@ -673,31 +719,54 @@ static void smt_capture_msg(struct smt_msg *m, u8 *payload,
 #define SMT_MSG_ANY_FAULT (SMT_MSG_NAME_FAULT | SMT_MSG_IOV_FAULT | \
 			   SMT_MSG_CTRL_FAULT | SMT_MSG_PAYLOAD_FAULT)
 
+/*
+ * Everything but the name bytes: those are emitted up to name_len and
+ * zeroed after it (smt_ring_put_msgs), so zeroing 128 bytes per message
+ * here would be wasted.
+ */
+static_assert(offsetof(struct smt_msg, name) + SMT_NAME_MAX ==
+	      sizeof(struct smt_msg));
+
+static void smt_msg_clear(struct smt_msg *m)
+{
+	memset(m, 0, offsetof(struct smt_msg, name));
+}
+
+static void smt_capture_one(struct smt_slot *slot, u32 i,
+			    const struct smt_uhdr *h, bool compat)
+{
+	struct smt_msg *m = &slot->msgs[i];
+
+	smt_msg_clear(m);
+	slot->nr_msgs = i + 1;
+	smt_capture_msg(m, slot->payload + (size_t)i * capture_bytes, h, compat);
+	if (m->status & SMT_MSG_ANY_FAULT)
+		slot->status |= SMT_ST_FIELD_FAULT;
+}
+
 /* Copy up to max_msgs entries of the vector; stop at the first bad one. */
 static void smt_capture_vector(struct smt_slot *slot,
 			       const struct smt_call_ctx *ctx)
 {
 	bool compat = ctx->status & SMT_ST_COMPAT;
 	u32 n = min3(ctx->vlen, (u32)UIO_MAXIOV, max_msgs);
-	u32 i;
+	struct smt_uhdr h[SMT_HDR_CHUNK];
+	u32 i, k, want, got;
 
 	if (min_t(u32, ctx->vlen, UIO_MAXIOV) > max_msgs)
 		slot->status |= SMT_ST_TRUNCATED;
-	for (i = 0; i < n; i++) {
-		struct smt_msg *m = &slot->msgs[i];
-		u8 *payload = slot->payload + (size_t)i * capture_bytes;
-		struct smt_uhdr h;
-
-		memset(m, 0, sizeof(*m));
-		slot->nr_msgs = i + 1;
-		if (smt_read_hdr(ctx->msgvec, i, compat, &h)) {
-			m->status |= SMT_MSG_HDR_FAULT;
+	for (i = 0; i < n; i += want) {
+		want = min_t(u32, n - i, SMT_HDR_CHUNK);
+		got = smt_read_hdrs(ctx->msgvec, i, want, compat, h);
+		for (k = 0; k < got; k++)
+			smt_capture_one(slot, i + k, &h[k], compat);
+		if (got < want) {
+			smt_msg_clear(&slot->msgs[i + got]);
+			slot->msgs[i + got].status |= SMT_MSG_HDR_FAULT;
+			slot->nr_msgs = i + got + 1;
 			slot->status |= SMT_ST_VEC_FAULT;
 			return;
 		}
-		smt_capture_msg(m, payload, &h, compat);
-		if (m->status & SMT_MSG_ANY_FAULT)
-			slot->status |= SMT_ST_FIELD_FAULT;
 	}
 }
 
@@ -1010,6 +1079,21 @@ static size_t smt_payload_total(const struct smt_slot *slot, u32 nr)
 	return total;
 }
 
+/* The messages, each with its name up to name_len and zeros after. */
+static void smt_ring_put_msgs(struct smt_ring *r, u64 pos,
+			      const struct smt_msg *msgs, u32 nr)
+{
+	const size_t fixed = offsetof(struct smt_msg, name);
+	u32 i;
+
+	for (i = 0; i < nr; i++, pos += sizeof(*msgs)) {
+		u32 name_len = min_t(u32, msgs[i].name_len, SMT_NAME_MAX);
+
+		smt_ring_write(r, pos, &msgs[i], fixed + name_len);
+		smt_ring_zero(r, pos + fixed + name_len, SMT_NAME_MAX - name_len);
+	}
+}
+
 /* Write the call record; false if the ring has no room. */
 static bool smt_ring_put(struct smt_ring *r, struct smt_call *c,
 			 struct smt_slot *slot)
@@ -1041,8 +1125,7 @@ static bool smt_ring_put(struct smt_ring *r, struct smt_call *c,
 	}
 	smt_ring_write(r, pos, c, sizeof(*c));
 	if (c->nr_msgs)
-		smt_ring_write(r, pos + sizeof(*c), slot->msgs,
-			       (size_t)c->nr_msgs * sizeof(struct smt_msg));
+		smt_ring_put_msgs(r, pos + sizeof(*c), slot->msgs, c->nr_msgs);
 	for (i = 0; i < c->nr_msgs; i++)
 		smt_ring_write(r, pos + slot->msgs[i].payload_off,
 			       slot->payload + (size_t)i * capture_bytes,

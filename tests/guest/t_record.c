@@ -571,6 +571,44 @@ static void test_lost_error(int bad_iov)
 	close(rfd);
 }
 
+/*
+ * A vector whose third entry lies on an unmapped page: the first two are
+ * captured and sent, the third is flagged, nothing after it is read.
+ */
+static void test_partial_vector(void)
+{
+	const char *what = "vector ending at an unmapped page";
+	struct sockaddr_in raddr, laddr;
+	int rfd = udp_receiver(&raddr);
+	int fd = udp_connected(&raddr, &laddr);
+	char *pages = mmap(NULL, 8192, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	struct mmsghdr *vec = (struct mmsghdr *)(pages + 4096) - 2;
+	const struct smt_call *c;
+	struct vec v;
+
+	munmap(pages + 4096, 4096);
+	vec_init(&v, 2, 12);
+	memcpy(vec, v.m, 2 * sizeof(*vec));
+	is_int(sendmmsg(fd, vec, 5, 0), 2, "%s: sendmmsg sends the readable two", what);
+	c = record_of(what);
+	if (c) {
+		check_call(c, what, fd, vec, 5, 0, 2);
+		/* the kernel's copy of the third one fails inside ___sys_sendmsg */
+		check_totals(c, what, 3, 3, 2, 24);
+		check_msg(c, 0, what, 12, 1, 1, 12);
+		check_msg(c, 1, what, 12, 1, 1, 12);
+		check_msg(c, 2, what, 0, 0, 1, -EFAULT);
+		ok((smt_msg_at(c, 2)->status & SMT_MSG_HDR_FAULT) &&
+		   (c->status & SMT_ST_VEC_FAULT),
+		   "%s: the third entry is flagged unreadable", what);
+	}
+	vec_free(&v);
+	munmap(pages, 4096);
+	close(fd);
+	close(rfd);
+}
+
 static void test_call_error(const char *what, int fd, void *vec,
 			    unsigned int vlen, unsigned int flags, int err,
 			    unsigned int captured, unsigned int status)
@@ -714,6 +752,7 @@ int main(void)
 	test_lost_error(0);
 	test_lost_error(1);
 	test_call_errors();
+	test_partial_vector();
 	test_no_record_for_sendmsg();
 #ifdef __i386__
 	test_socketcall();
