@@ -860,10 +860,10 @@ static void smt_capture_sock_by_fd(struct smt_slot *slot, int fd)
  * older than one already taken anywhere: smt_last_stamp holds the newest
  * (one shared cache line per call, as for ftrace's global clock).
  */
-#define SMT_ANCHOR_NS		NSEC_PER_MSEC
+#define SMT_ANCHOR_NS		(4 * NSEC_PER_MSEC)
 #define SMT_ANCHOR_TRIES	4
-#define SMT_ANCHOR_TIGHT_NS	2000
-#define SMT_RATE_NS		(16 * NSEC_PER_MSEC)
+#define SMT_ANCHOR_TIGHT_NS	4000
+#define SMT_RATE_NS		(32 * NSEC_PER_MSEC)
 #define SMT_RATE_MAX_NS		NSEC_PER_SEC
 
 struct smt_anchor {
@@ -1062,6 +1062,13 @@ static void smt_wake_reader(struct irq_work *work)
 	wake_up_interruptible(&smt_wait);
 }
 
+/* This ring's drops not yet reported; no atomic write when there are none. */
+static u64 smt_claim_pending_lost(struct smt_ring *r)
+{
+	return atomic64_read(&r->pending_lost) ?
+	       atomic64_xchg(&r->pending_lost, 0) : 0;
+}
+
 /* Size of a record with @nr messages and @payload bytes of payload. */
 static size_t smt_record_size(u32 nr, size_t payload)
 {
@@ -1117,7 +1124,7 @@ static bool smt_ring_put(struct smt_ring *r, struct smt_call *c,
 		return false;
 
 	c->hdr.size = size;
-	c->hdr.lost = atomic64_xchg(&r->pending_lost, 0) + smt_claim_missed();
+	c->hdr.lost = smt_claim_pending_lost(r) + smt_claim_missed();
 	off = used;
 	for (i = 0; i < c->nr_msgs; i++) {
 		slot->msgs[i].payload_off = slot->msgs[i].payload_len ? off : 0;
