@@ -351,6 +351,56 @@ static void test_udp_names(void)
 	close(fd6);
 }
 
+/*
+ * Messages that share a name buffer and messages that do not, and an
+ * iovec array that ends at an unmapped page: the module reuses a name
+ * read for the previous message and reads iovecs ahead, and neither may
+ * change what a record says.
+ */
+static void test_shared_buffers(void)
+{
+	const char *what = "shared names, iovecs at a page end";
+	struct sockaddr_in ra, rb;
+	int rfa = udp_receiver(&ra), rfb = udp_receiver(&rb);
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+	const struct sockaddr_in *want[4] = { &ra, &ra, &rb, &ra };
+	char *pages = mmap(NULL, 8192, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	struct iovec *iov = (struct iovec *)(pages + 4096) - 4;
+	const struct smt_call *c;
+	struct vec v;
+	int i;
+
+	munmap(pages + 4096, 4096);
+	vec_init(&v, 4, 10);
+	for (i = 0; i < 4; i++) {
+		iov[i].iov_base = v.data + i * 10;
+		iov[i].iov_len = 10 - i;
+		v.m[i].msg_hdr.msg_iov = &iov[i];
+		v.m[i].msg_hdr.msg_name = (void *)want[i];
+		v.m[i].msg_hdr.msg_namelen = sizeof(*want[i]);
+	}
+	is_int(sendmmsg(fd, v.m, 4, 0), 4, "%s: sendmmsg", what);
+	c = record_of(what);
+	if (c) {
+		check_totals(c, what, 4, 4, 4, 10 + 9 + 8 + 7);
+		for (i = 0; i < 4; i++) {
+			const struct smt_msg *m = smt_msg_at(c, i);
+
+			check_msg(c, i, what, 10 - i, 1, 1, 10 - i);
+			ok(m->name_len == sizeof(*want[i]) &&
+			   !memcmp(m->name, want[i], sizeof(*want[i])),
+			   "%s: msg %d name is its own (port %u)", what, i,
+			   ntohs(want[i]->sin_port));
+		}
+	}
+	vec_free(&v);
+	munmap(pages, 4096);
+	close(fd);
+	close(rfa);
+	close(rfb);
+}
+
 static void test_unix_names(int abstract)
 {
 	const char *what = abstract ? "unix abstract name" : "unix path name";
@@ -744,6 +794,7 @@ int main(void)
 	test_connected_udp(1500, max_msgs);
 	test_stamps();
 	test_udp_names();
+	test_shared_buffers();
 	test_unix_names(0);
 	test_unix_names(1);
 	test_socketpair_rights();
