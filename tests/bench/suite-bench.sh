@@ -223,7 +223,7 @@ profile() {
 			-- /tmp/.guest/tests/bin/smt_bench "$wl" "$WINDOW" >/dev/null 2>/tmp/perf.err ||
 			echo "not ok - profile: perf record: $(head -c 300 /tmp/perf.err)"
 		echo "# profile $cfg $wl"
-		/tests/host-run perf report -i /tmp/perf.data --stdio --children -g none \
+		/tests/host-run perf report -i /tmp/perf.data --stdio --no-children -g none \
 			--comm smt_bench --sort sym --percent-limit 0.4 2>/dev/null | grep -v '^#' | grep . | sed 's/^/# /'
 		cfg_off "$cfg" 2>/dev/null
 	done
