@@ -929,16 +929,21 @@ static void smt_capture_sock_by_fd(struct smt_slot *slot, int fd)
  * older than one already taken anywhere: smt_last_stamp holds the newest
  * (one shared cache line per call, as for ftrace's global clock).
  */
-#define SMT_ANCHOR_NS		(4 * NSEC_PER_MSEC)
+#define SMT_ANCHOR_NS		(4 * NSEC_PER_MSEC)	/* renewed after */
+#define SMT_ANCHOR_RETRY_NS	(NSEC_PER_MSEC / 2)	/* after a loose pair */
+#define SMT_ANCHOR_MAX_NS	(64 * NSEC_PER_MSEC)	/* then a loose one will do */
 #define SMT_ANCHOR_TRIES	4
 #define SMT_ANCHOR_TIGHT_NS	4000
 #define SMT_RATE_NS		(32 * NSEC_PER_MSEC)
 #define SMT_RATE_MAX_NS		NSEC_PER_SEC
+#define SMT_INIT_TRIES		16
+#define SMT_INIT_SPAN_US	20000
 
 struct smt_anchor {
 	u64 mono;		/* ktime_get_ns() ... */
 	u64 cycles;		/* ... and get_cycles() at the same moment */
 	u64 reach;		/* cycles after which it is renewed */
+	u64 max_reach;		/* cycles after which any pair replaces it */
 	u64 mult;		/* ns per cycle, 32.32 fixed point */
 	u64 rate_mono;		/* the pair the rate is next measured from */
 	u64 rate_cycles;
@@ -954,30 +959,42 @@ static u64 smt_cycles_to_ns(u64 cycles, u64 mult)
 	return mul_u64_u64_shr(cycles, mult, 32);
 }
 
+static u64 smt_ns_to_cycles(u64 ns, u64 mult)
+{
+	return div64_u64(ns << 32, mult);
+}
+
 /*
- * The clocksource is read between two counter reads and paired with their
- * midpoint, so the pair is off by at most half the window.  A read can
- * stall (an emulated HPET waits for the emulator's lock while another
- * vCPU holds it), so keep the tightest of a few tries.
+ * The clocksource is read between two counter reads, with interrupts off,
+ * and paired with their midpoint, so the pair is off by at most half the
+ * window.  A read can still stall (an emulated HPET waits for the
+ * emulator's lock while another vCPU holds it: tens of microseconds), so
+ * keep the tightest of up to @tries, stopping at a tight one when the
+ * rate is known.  Returns the window in cycles.
  */
-static void smt_clock_pair(u64 *mono, u64 *cycles, u64 mult)
+static u64 smt_clock_pair(u64 *mono, u64 *cycles, u64 mult, int tries)
 {
 	u64 best = U64_MAX;
 	int i;
 
-	for (i = 0; i < SMT_ANCHOR_TRIES; i++) {
-		u64 before = get_cycles();
-		u64 m = ktime_get_ns();
-		u64 after = get_cycles();
+	for (i = 0; i < tries; i++) {
+		unsigned long flags;
+		u64 before, m, after;
 
+		local_irq_save(flags);
+		before = get_cycles();
+		m = ktime_get_ns();
+		after = get_cycles();
+		local_irq_restore(flags);
 		if (after - before < best) {
 			best = after - before;
 			*mono = m;
 			*cycles = before + best / 2;
 		}
-		if (smt_cycles_to_ns(best, mult) <= SMT_ANCHOR_TIGHT_NS)
+		if (mult && smt_cycles_to_ns(best, mult) <= SMT_ANCHOR_TIGHT_NS)
 			break;
 	}
+	return best;
 }
 
 /* ns per cycle between two pairs, 0 if the counter did not advance. */
@@ -988,26 +1005,52 @@ static u64 smt_cycle_rate(u64 mono0, u64 cycles0, u64 mono1, u64 cycles1)
 	return div64_u64((mono1 - mono0) << 32, cycles1 - cycles0);
 }
 
-static void smt_anchor_renew(struct smt_anchor *a)
+/* Re-measure the counter's rate from two tight pairs SMT_RATE_NS apart. */
+static void smt_anchor_measure_rate(struct smt_anchor *a, u64 mono, u64 cycles)
 {
-	u64 mono, cycles, since;
+	u64 since = mono - a->rate_mono;
+
+	if (a->rate_mono && since < SMT_RATE_NS)
+		return;
+	if (a->rate_mono && since <= SMT_RATE_MAX_NS) {
+		u64 mult = smt_cycle_rate(a->rate_mono, a->rate_cycles, mono,
+					  cycles);
+
+		if (mult)
+			a->mult = mult;
+	}
+	a->rate_mono = mono;
+	a->rate_cycles = cycles;
+}
+
+/*
+ * A new anchor for a CPU whose counter reads @now.  A loose pair (see
+ * smt_clock_pair) would be off by up to half its window, so it replaces
+ * the anchor only when there is none or it is SMT_ANCHOR_MAX_NS old;
+ * otherwise the old one is kept and a new pair tried a little later.
+ */
+static void smt_anchor_renew(struct smt_anchor *a, u64 now)
+{
+	bool must = !a->mono || now < a->cycles || now - a->cycles >= a->max_reach;
+	u64 mono, cycles, window;
 
 	if (!a->mult)
 		a->mult = smt_cycle_mult;
-	smt_clock_pair(&mono, &cycles, a->mult);
-	since = mono - a->rate_mono;
-	if (since >= SMT_RATE_NS) {
-		u64 mult = since <= SMT_RATE_MAX_NS ?
-			   smt_cycle_rate(a->rate_mono, a->rate_cycles, mono, cycles) : 0;
-
-		if (mult && a->rate_mono)
-			a->mult = mult;
-		a->rate_mono = mono;
-		a->rate_cycles = cycles;
+	window = smt_clock_pair(&mono, &cycles, a->mult, SMT_ANCHOR_TRIES);
+	if (smt_cycles_to_ns(window, a->mult) > SMT_ANCHOR_TIGHT_NS) {
+		if (!must) {
+			a->reach = now - a->cycles +
+				   smt_ns_to_cycles(SMT_ANCHOR_RETRY_NS, a->mult);
+			return;
+		}
+		a->rate_mono = 0;	/* no rate measured from this one */
+	} else {
+		smt_anchor_measure_rate(a, mono, cycles);
 	}
 	a->mono = mono;
 	a->cycles = cycles;
-	a->reach = div64_u64((u64)SMT_ANCHOR_NS << 32, a->mult);
+	a->reach = smt_ns_to_cycles(SMT_ANCHOR_NS, a->mult);
+	a->max_reach = smt_ns_to_cycles(SMT_ANCHOR_MAX_NS, a->mult);
 }
 
 /* CLOCK_MONOTONIC at the moment the counter read @cycles.  Preemption off. */
@@ -1018,7 +1061,7 @@ static u64 smt_clock_at(u64 cycles)
 	if (unlikely(smt_clock_direct))
 		return ktime_get_ns();
 	if (unlikely(cycles - a->cycles >= a->reach || cycles < a->cycles)) {
-		smt_anchor_renew(a);
+		smt_anchor_renew(a, cycles);
 		/* @cycles was read before the renewal's pair */
 		if (cycles < a->cycles)
 			return a->mono - min(smt_cycles_to_ns(a->cycles - cycles,
@@ -1061,16 +1104,20 @@ static u64 smt_stamp_bound(void)
 }
 
 /*
- * The counter's rate, over a few milliseconds at load (process context).
- * Without a counter that advances, every time is read from the clocksource.
+ * The counter's rate, over 20 ms at load (process context, on one CPU: the
+ * counters of different CPUs need not agree).  Each CPU re-measures it
+ * within SMT_RATE_NS of use.  Without a counter that advances, every time
+ * is read from the clocksource.
  */
 static void smt_clock_init(void)
 {
 	u64 mono0, cycles0, mono1, cycles1;
 
-	smt_clock_pair(&mono0, &cycles0, 0);
-	usleep_range(4000, 5000);
-	smt_clock_pair(&mono1, &cycles1, 0);
+	migrate_disable();
+	smt_clock_pair(&mono0, &cycles0, 0, SMT_INIT_TRIES);
+	usleep_range(SMT_INIT_SPAN_US, SMT_INIT_SPAN_US + 1000);
+	smt_clock_pair(&mono1, &cycles1, 0, SMT_INIT_TRIES);
+	migrate_enable();
 	smt_cycle_mult = smt_cycle_rate(mono0, cycles0, mono1, cycles1);
 	smt_clock_direct = !smt_cycle_mult;
 	atomic64_set(&smt_last_stamp, 0);
