@@ -13,6 +13,8 @@
 #   BENCH_TCG=            "single" for -accel tcg,thread=single
 #   BENCH_CONFIGS=, BENCH_WORKLOADS=   subsets (tests/bench/suite-bench.sh);
 #                         smt_nomsgs (max_msgs=0) is a diagnosis-only extra
+#   BENCH_BASE=REV        also measure the module as it was at git REV
+#                         (configuration smt_base, same boot: before/after)
 #   BENCH_PROFILE=1       instead: a perf profile of each configuration under
 #                         the first workload (diagnosis, no results file)
 #   SMT_NO_INSTALL=1      do not install missing Debian packages
@@ -64,11 +66,28 @@ build_all() {
 	} | paste -sd ' ' >"$out/module-id"
 	make -C "$SMT_KDIR" M="$out/module" modules >"$out/build.log" 2>&1 ||
 		smt_die "module build failed, see $out/build.log"
+	build_base
 	for p in smt_bench smt_drain; do
 		gcc -static -O2 -std=c11 -Wall -Wextra -Werror -I. -o "$out/bin/$p" \
 			"tests/bench/$p.c" -lpthread >>"$out/build.log" 2>&1 ||
 			smt_die "$p build failed, see $out/build.log"
 	done
+}
+
+# BENCH_BASE=REV: the module as it was at REV too, for the smt_base
+# configuration (before/after in the same boot).
+build_base() {
+	rm -rf "${out:?}/base"
+	[[ -n ${BENCH_BASE:-} ]] || return 0
+	mkdir -p "$out/base"
+	cp Kbuild "$out/base/"
+	git show "$BENCH_BASE:sendmmsg_trace.c" >"$out/base/sendmmsg_trace.c" &&
+		git show "$BENCH_BASE:sendmmsg_trace.h" >"$out/base/sendmmsg_trace.h" ||
+		smt_die "BENCH_BASE=$BENCH_BASE: no module sources at that revision"
+	make -C "$SMT_KDIR" M="$out/base" modules >>"$out/build.log" 2>&1 ||
+		smt_die "base module build failed, see $out/build.log"
+	echo "; smt_base: $(git rev-parse --short "$BENCH_BASE")" >>"$out/module-id"
+	paste -sd ' ' "$out/module-id" >"$out/module-id.new" && mv "$out/module-id.new" "$out/module-id"
 }
 
 # The guest image: the harness's common root, the module, the bench suite
@@ -81,6 +100,8 @@ build_image() {
 		smt_die "guest image failed, see $out/image.log"
 	fi
 	cp "$out/module/sendmmsg_trace.ko" "$out/root/lib/"
+	[[ -f $out/base/sendmmsg_trace.ko ]] &&
+		cp "$out/base/sendmmsg_trace.ko" "$out/root/lib/sendmmsg_trace_base.ko"
 	install -m 0755 tests/bench/suite-bench.sh "$out/root/tests/suite-bench.sh"
 	{
 		printf 'ROUNDS=%q\nWINDOW=%q\n' "$rounds" "$window"
@@ -88,6 +109,7 @@ build_image() {
 		[[ -n ${BENCH_CONFIGS:-} ]] && printf 'CONFIGS=%q\n' "$BENCH_CONFIGS"
 		[[ -n ${BENCH_WORKLOADS:-} ]] && printf 'WORKLOADS=%q\n' "$BENCH_WORKLOADS"
 		[[ -n ${BENCH_PROFILE:-} ]] && printf 'PROFILE=1\n'
+		[[ -n ${BENCH_BASE:-} ]] && printf 'BASE=1\n'
 		true
 	} >"$out/root/tests/bench.env"
 	smt_image_pack "$out/root" "$out/base.cpio.gz"

@@ -8,7 +8,7 @@
 # DIR/columns (the data columns that hold numbers).
 
 BEGIN {
-	ncfg = split("none smt smt_poll smt_text smt_nores smt_floor ftrace tp bpftrace", CFG)
+	ncfg = split("none smt smt_poll smt_text smt_nores smt_floor ftrace tp bpftrace smt_base", CFG)
 	nwl = split("fail udp1 udp16 udp64 mt16", WL)
 }
 
@@ -129,6 +129,28 @@ function table_ratios(    i, w, b, f, R, Rb, line, goal) {
 	print ""
 }
 
+# With BENCH_BASE: the module of that revision (smt_base) against this one
+# (smt), measured in the same rounds.
+function table_base(    i, w, b, f, n) {
+	n = 0
+	for (i = 1; i <= nwl; i++) if (get(WL[i], "smt_base") != "") n++
+	if (!n) return
+	print "before/after: smt_base = the module of BENCH_BASE, smt = this one"
+	print "  overheads over none in microseconds (medians), R of each, and"
+	print "  after/before = median over rounds of (smt - none) / (smt_base - none)"
+	printf "%-6s %10s %10s %8s %8s %13s\n", "", "smt_base", "smt", "R_base", "R", "after/before"
+	for (i = 1; i <= nwl; i++) {
+		w = WL[i]
+		b = get(w, "none"); f = get(w, "ftrace")
+		if (get(w, "smt_base") == "" || b == "") continue
+		printf "%-6s %10.1f %10.1f %8s %8s %13s\n", w,
+		       (get(w, "smt_base") - b) / 1000, (get(w, "smt") - b) / 1000,
+		       ratio(get(w, "smt_base"), f, b), ratio(get(w, "smt"), f, b),
+		       paired(w, "smt", "smt_base")
+	}
+	print ""
+}
+
 function zero_loss(    i, f, best, lost, flat) {
 	print "zero-loss rate: paced UDP vlen 1 calls, 1 s per step, smt_drain reading"
 	printf "  %-10s %12s %10s %8s %8s\n", "target/s", "achieved/s", "records", "lost", "missed"
@@ -180,6 +202,7 @@ END {
 	table_ns()
 	table_overhead()
 	table_ratios()
+	table_base()
 	zero_loss()
 	if (config != "") {
 		split(config, f, /[ =]+/)

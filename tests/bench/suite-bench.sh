@@ -19,6 +19,10 @@ WORKLOADS="fail udp1 udp16 udp64 mt16"
 RATES="2000 5000 10000 20000 40000 80000 0"
 # shellcheck disable=SC1091  # written by the host into the guest image
 [ -f /tests/bench.env ] && . /tests/bench.env
+# BENCH_BASE: the module of another revision is measured too
+if [ -n "${BASE:-}" ]; then
+	case " $CONFIGS " in *" smt_base "*) ;; *) CONFIGS="$CONFIGS smt_base" ;; esac
+fi
 
 T=/sys/kernel/tracing
 KO=/lib/sendmmsg_trace.ko
@@ -140,6 +144,7 @@ cfg_on() {
 	smt_nores) smt_load per_msg_results=0 && bg smt_drain >/dev/null ;;
 	smt_floor) smt_load probe_only=1 ;;
 	smt_nomsgs) smt_load max_msgs=0 && bg smt_drain >/dev/null ;;	# (diagnosis: no vector copy)
+	smt_base) insmod /lib/sendmmsg_trace_base.ko && bg smt_drain >/dev/null ;;	# BENCH_BASE
 	ftrace) kprobes_on ;;
 	tp) tp_on ;;
 	bpftrace) bpf_on ;;
