@@ -254,10 +254,17 @@ static void start_workers(int nice_level)
 		usleep(1000);
 }
 
+/*
+ * The slot changes only when a run starts, and runs start only while every
+ * worker holds (hold_all).  A worker that saw PH_RUN just before a hold
+ * reads the slot after it: were the slot reset with the hold, that last
+ * call (traced, module loaded) would count in the wrong slot.
+ */
 static void set_phase(int ph, int slot)
 {
 	__atomic_add_fetch(&sh->gen, 1, __ATOMIC_SEQ_CST);
-	__atomic_store_n(&sh->slot, slot, __ATOMIC_RELEASE);
+	if (ph == PH_RUN)
+		__atomic_store_n(&sh->slot, slot, __ATOMIC_RELEASE);
 	__atomic_store_n(&sh->phase, ph, __ATOMIC_RELEASE);
 }
 
