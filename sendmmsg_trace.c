@@ -159,8 +159,9 @@ struct smt_ring {
 	atomic64_t pending_lost; /* drops not yet reported in the stream */
 	u64 writing;		/* lower bound of the stamp being written, or 0 */
 	u64 seen_head;		/* reader: head when it chose the next record */
-	u8 *data;
-	u32 size;		/* power of two */
+	u8 *data;		/* the pages, mapped twice in a row */
+	struct page **pages;
+	u32 size;		/* power of two, whole pages */
 	struct smt_stats stats;	/* updated by this CPU, delivered by reader */
 	struct irq_work wake_lazy; /* this CPU's batched reader wake-up */
 };
@@ -486,6 +487,7 @@ struct smt_uhdr {
  */
 struct smt_vec_cursor {
 	const struct smt_msg *prev;
+	u32 msgs_after;		/* messages of the vector after this one */
 	u64 iov_start;		/* user address of the first cached iovec */
 	unsigned int iov_n;	/* iovecs cached */
 	u64 iov_base[SMT_IOV_CHUNK];
@@ -506,7 +508,7 @@ static void smt_widen_hdr(struct smt_uhdr *h, const struct user_msghdr *m)
 /* Headers [first, first + n) in one nofault copy; false on a fault. */
 static bool smt_copy_hdrs(u64 vec, u32 first, u32 n, struct smt_uhdr *h)
 {
-	struct mmsghdr m[SMT_HDR_CHUNK];
+	struct mmsghdr m[SMT_HDR_CHUNK] __uninitialized;
 	const void __user *p = u64_to_user_ptr(vec + (u64)first * sizeof(m[0]));
 	u32 i;
 
@@ -532,7 +534,7 @@ static void smt_widen_compat_hdr(struct smt_uhdr *h,
 
 static bool smt_copy_compat_hdrs(u64 vec, u32 first, u32 n, struct smt_uhdr *h)
 {
-	struct compat_mmsghdr m[SMT_HDR_CHUNK];
+	struct compat_mmsghdr m[SMT_HDR_CHUNK] __uninitialized;
 	const void __user *p = u64_to_user_ptr(vec + (u64)first * sizeof(m[0]));
 	u32 i;
 
@@ -612,7 +614,7 @@ static int smt_read_iovs(u64 iov, u64 first, unsigned int n, bool compat,
 	unsigned int i;
 
 	if (!compat) {
-		struct iovec v[SMT_IOV_CHUNK];
+		struct iovec v[SMT_IOV_CHUNK] __uninitialized;
 		const void __user *p = u64_to_user_ptr(iov + first * sizeof(v[0]));
 
 		if (copy_from_user_nofault(v, p, n * sizeof(v[0])))
@@ -625,7 +627,7 @@ static int smt_read_iovs(u64 iov, u64 first, unsigned int n, bool compat,
 	}
 #ifdef CONFIG_COMPAT
 	{
-		struct compat_iovec v[SMT_IOV_CHUNK];
+		struct compat_iovec v[SMT_IOV_CHUNK] __uninitialized;
 		const void __user *p = u64_to_user_ptr(iov + first * sizeof(v[0]));
 
 		if (copy_from_user_nofault(v, p, n * sizeof(v[0])))
@@ -679,7 +681,7 @@ static int smt_iovs_get(struct smt_vec_cursor *cur, u64 addr, unsigned int n,
 	}
 	cur->iov_n = 0;
 	ahead = min_t(u64, SMT_IOV_CHUNK, (PAGE_SIZE - offset_in_page(addr)) / isz);
-	if (ahead > n &&
+	if (cur->msgs_after && ahead > n &&
 	    !smt_read_iovs(addr, 0, ahead, compat, cur->iov_base, cur->iov_len))
 		n = ahead;
 	else if (smt_read_iovs(addr, 0, n, compat, cur->iov_base, cur->iov_len))
@@ -765,17 +767,35 @@ fault:
 	m->status |= SMT_MSG_CTRL_FAULT;
 }
 
-static void smt_capture_msg(struct smt_msg *m, u8 *payload,
-			    const struct smt_uhdr *h, bool compat,
-			    struct smt_vec_cursor *cur)
+/*
+ * Every field before the name, as passed or zero.  Field by field: gcc
+ * turns a memset of the whole into a string store (rep stos), which an
+ * emulated CPU executes one word per step.
+ */
+static void smt_msg_init(struct smt_msg *m, const struct smt_uhdr *h)
 {
 	m->name_ptr = h->name;
-	m->namelen = h->namelen;
 	m->iov_ptr = h->iov;
 	m->iovlen = h->iovlen;
 	m->control_ptr = h->control;
 	m->controllen = h->controllen;
+	m->bytes = 0;
+	m->result = 0;
+	m->namelen = h->namelen;
 	m->flags = h->flags;
+	m->status = 0;
+	m->name_len = 0;
+	m->ncmsg = 0;
+	memset(m->cmsg, 0, sizeof(m->cmsg));
+	m->payload_off = 0;
+	m->payload_len = 0;
+}
+
+static void smt_capture_msg(struct smt_msg *m, u8 *payload,
+			    const struct smt_uhdr *h, bool compat,
+			    struct smt_vec_cursor *cur)
+{
+	smt_msg_init(m, h);
 	smt_capture_name(m, h, cur->prev);
 	smt_capture_iovs(m, payload, h, compat, cur);
 	smt_capture_cmsgs(m, h, compat);
@@ -792,6 +812,8 @@ static void smt_capture_msg(struct smt_msg *m, u8 *payload,
  */
 static_assert(offsetof(struct smt_msg, name) + SMT_NAME_MAX ==
 	      sizeof(struct smt_msg));
+/* smt_msg_init() writes each field before the name: update it with them. */
+static_assert(offsetof(struct smt_msg, name) == 112);
 
 static void smt_msg_clear(struct smt_msg *m)
 {
@@ -804,7 +826,6 @@ static void smt_capture_one(struct smt_slot *slot, u32 i,
 {
 	struct smt_msg *m = &slot->msgs[i];
 
-	smt_msg_clear(m);
 	slot->nr_msgs = i + 1;
 	smt_capture_msg(m, slot->payload + (size_t)i * capture_bytes, h, compat,
 			cur);
@@ -812,23 +833,33 @@ static void smt_capture_one(struct smt_slot *slot, u32 i,
 		slot->status |= SMT_ST_FIELD_FAULT;
 }
 
-/* Copy up to max_msgs entries of the vector; stop at the first bad one. */
+/*
+ * Copy up to max_msgs entries of the vector; stop at the first bad one.
+ * The buffers on the stack here and below are __uninitialized: Debian's
+ * kernels are built with CONFIG_INIT_STACK_ALL_ZERO, which would zero
+ * them on every call before the copy from user memory overwrites them.
+ */
 static void smt_capture_vector(struct smt_slot *slot,
 			       const struct smt_call_ctx *ctx)
 {
 	bool compat = ctx->status & SMT_ST_COMPAT;
 	u32 n = min3(ctx->vlen, (u32)UIO_MAXIOV, max_msgs);
-	struct smt_uhdr h[SMT_HDR_CHUNK];
-	struct smt_vec_cursor cur = {};
+	struct smt_uhdr h[SMT_HDR_CHUNK] __uninitialized;
+	struct smt_vec_cursor cur __uninitialized;
 	u32 i, k, want, got;
+
+	cur.prev = NULL;
+	cur.iov_n = 0;
 
 	if (min_t(u32, ctx->vlen, UIO_MAXIOV) > max_msgs)
 		slot->status |= SMT_ST_TRUNCATED;
 	for (i = 0; i < n; i += want) {
 		want = min_t(u32, n - i, SMT_HDR_CHUNK);
 		got = smt_read_hdrs(ctx->msgvec, i, want, compat, h);
-		for (k = 0; k < got; k++)
+		for (k = 0; k < got; k++) {
+			cur.msgs_after = n - (i + k) - 1;
 			smt_capture_one(slot, i + k, &h[k], compat, &cur);
+		}
 		if (got < want) {
 			smt_msg_clear(&slot->msgs[i + got]);
 			slot->msgs[i + got].status |= SMT_MSG_HDR_FAULT;
@@ -1125,33 +1156,14 @@ static void smt_clock_init(void)
 
 /* ---- ring buffer ------------------------------------------------------ */
 
-static void smt_ring_write(struct smt_ring *r, u64 pos, const void *src,
-			   size_t len)
+/*
+ * The bytes at @pos.  The ring's pages are mapped twice in a row, so a
+ * record is contiguous wherever it starts: it is written in place and
+ * read with one copy, and no code path splits at the wrap.
+ */
+static void *smt_ring_at(const struct smt_ring *r, u64 pos)
 {
-	u32 off = pos & (r->size - 1);
-	size_t first = min_t(size_t, len, r->size - off);
-
-	memcpy(r->data + off, src, first);
-	memcpy(r->data, (const u8 *)src + first, len - first);
-}
-
-static void smt_ring_zero(struct smt_ring *r, u64 pos, size_t len)
-{
-	u32 off = pos & (r->size - 1);
-	size_t first = min_t(size_t, len, r->size - off);
-
-	memset(r->data + off, 0, first);
-	memset(r->data, 0, len - first);
-}
-
-static void smt_ring_read(const struct smt_ring *r, u64 pos, void *dst,
-			  size_t len)
-{
-	u32 off = pos & (r->size - 1);
-	size_t first = min_t(size_t, len, r->size - off);
-
-	memcpy(dst, r->data + off, first);
-	memcpy((u8 *)dst + first, r->data, len - first);
+	return r->data + (pos & (r->size - 1));
 }
 
 static u64 smt_missed_total(void)
@@ -1200,63 +1212,6 @@ static size_t smt_payload_total(const struct smt_slot *slot, u32 nr)
 	for (i = 0; i < nr; i++)
 		total += slot->msgs[i].payload_len;
 	return total;
-}
-
-/* The messages, each with its name up to name_len and zeros after. */
-static void smt_ring_put_msgs(struct smt_ring *r, u64 pos,
-			      const struct smt_msg *msgs, u32 nr)
-{
-	const size_t fixed = offsetof(struct smt_msg, name);
-	u32 i;
-
-	for (i = 0; i < nr; i++, pos += sizeof(*msgs)) {
-		u32 name_len = min_t(u32, msgs[i].name_len, SMT_NAME_MAX);
-
-		smt_ring_write(r, pos, &msgs[i], fixed + name_len);
-		smt_ring_zero(r, pos + fixed + name_len, SMT_NAME_MAX - name_len);
-	}
-}
-
-/* Write the call record; false if the ring has no room. */
-static bool smt_ring_put(struct smt_ring *r, struct smt_call *c,
-			 struct smt_slot *slot)
-{
-	size_t payload = slot ? smt_payload_total(slot, c->nr_msgs) : 0;
-	size_t size = smt_record_size(c->nr_msgs, payload);
-	size_t used = sizeof(*c) + (size_t)c->nr_msgs * sizeof(struct smt_msg);
-	/* The reader is done with the bytes before tail: we may reuse them. */
-	u64 tail = smp_load_acquire(&r->tail);
-	u64 pos = r->head;
-	u32 i, off;
-
-	while (size > r->size && c->nr_msgs) {	/* never fits: shorten */
-		c->nr_msgs--;
-		c->status |= SMT_ST_SHORTENED;
-		payload = smt_payload_total(slot, c->nr_msgs);
-		size = smt_record_size(c->nr_msgs, payload);
-		used = sizeof(*c) + (size_t)c->nr_msgs * sizeof(struct smt_msg);
-	}
-	if (pos - tail + size > r->size)
-		return false;
-
-	c->hdr.size = size;
-	c->hdr.lost = smt_claim_pending_lost(r) + smt_claim_missed();
-	off = used;
-	for (i = 0; i < c->nr_msgs; i++) {
-		slot->msgs[i].payload_off = slot->msgs[i].payload_len ? off : 0;
-		off += slot->msgs[i].payload_len;
-	}
-	smt_ring_write(r, pos, c, sizeof(*c));
-	if (c->nr_msgs)
-		smt_ring_put_msgs(r, pos + sizeof(*c), slot->msgs, c->nr_msgs);
-	for (i = 0; i < c->nr_msgs; i++)
-		smt_ring_write(r, pos + slot->msgs[i].payload_off,
-			       slot->payload + (size_t)i * capture_bytes,
-			       slot->msgs[i].payload_len);
-	smt_ring_zero(r, pos + used + payload, size - used - payload);
-	/* Publish: the record's bytes are visible before the new head. */
-	smp_store_release(&r->head, pos + size);
-	return true;
 }
 
 /*
@@ -1376,6 +1331,7 @@ static void smt_fill_task(struct smt_call *c)
 	c->uid = from_kuid_munged(&init_user_ns, current_uid());
 	c->gid = from_kgid_munged(&init_user_ns, current_gid());
 	strscpy_pad(c->comm, current->comm, sizeof(c->comm));
+	c->cgroup_id = 0;
 #ifdef CONFIG_CGROUPS
 	rcu_read_lock();
 	c->cgroup_id = cgroup_id(task_dfl_cgroup(current));
@@ -1383,20 +1339,19 @@ static void smt_fill_task(struct smt_call *c)
 #endif
 }
 
-static void smt_fill_from_slot(struct smt_call *c, struct smt_slot *slot,
-			       const struct smt_call_ctx *ctx, int ret)
+/* The call's status bits, with what the return brought to light. */
+static u32 smt_call_status(const struct smt_call_ctx *ctx, int ret)
 {
+	struct smt_slot *slot = ctx->slot;
+	u32 status = ctx->status;
+
+	if (!slot)
+		return status;
 	if (!(slot->status & SMT_ST_SOCK_VALID))
 		smt_capture_sock_by_fd(slot, ctx->fd);
-	if (!(c->status & SMT_ST_NO_RESULTS) &&
-	    smt_results_incomplete(ctx, slot, ret))
-		c->status |= SMT_ST_NO_RESULTS;
-	c->status |= slot->status;
-	c->sock = slot->sock;
-	c->nr_msgs = slot->nr_msgs;
-	c->msgs_attempted = slot->attempted;
-	c->msgs_sent = slot->sent;
-	c->bytes_sent = slot->bytes_sent;
+	if (!(status & SMT_ST_NO_RESULTS) && smt_results_incomplete(ctx, slot, ret))
+		status |= SMT_ST_NO_RESULTS;
+	return status | slot->status;
 }
 
 static void smt_log_call(const struct smt_call *c)
@@ -1414,17 +1369,27 @@ static void smt_log_call(const struct smt_call *c)
 
 static void smt_stamp_call(struct smt_call *c, const struct smt_call_ctx *ctx)
 {
-	c->hdr.ts_ns = smt_stamp(get_cycles());
+	u64 ts = smt_stamp(get_cycles());
+
+	c->hdr.ts_ns = ts;
 	/* A call that migrated was timed by two CPUs' anchors: never below 0. */
-	if (c->hdr.ts_ns > ctx->ts_entry)
-		c->latency_ns = c->hdr.ts_ns - ctx->ts_entry;
-	c->ts_entry_ns = c->hdr.ts_ns - c->latency_ns;
+	c->latency_ns = ts > ctx->ts_entry ? ts - ctx->ts_entry : 0;
+	c->ts_entry_ns = ts - c->latency_ns;
 }
 
-static void smt_fill_call(struct smt_call *c, const struct smt_call_ctx *ctx,
-			  int ret)
+/*
+ * smt_put_call() writes every field of struct smt_call in place, in the
+ * ring, over the bytes of older records: a field added to the structure
+ * must be written there too.
+ */
+static_assert(sizeof(struct smt_call) == 200);
+
+static void smt_put_call(struct smt_call *c, const struct smt_call_ctx *ctx,
+			 int ret, u32 status, u32 nr, u32 size)
 {
-	memset(c, 0, sizeof(*c));
+	const struct smt_slot *slot = ctx->slot;
+
+	c->hdr.size = size;
 	c->hdr.type = SMT_REC_CALL;
 	c->hdr.abi_version = SMT_ABI_VERSION;
 	smt_stamp_call(c, ctx);
@@ -1433,13 +1398,87 @@ static void smt_fill_call(struct smt_call *c, const struct smt_call_ctx *ctx,
 	c->fd = ctx->fd;
 	c->vlen = ctx->vlen;
 	c->flags = ctx->flags;
-	c->status = ctx->status;
+	c->status = status;
 	c->cpu = smp_processor_id();
 	c->call_size = sizeof(*c);
 	c->msg_size = sizeof(struct smt_msg);
+	c->reserved = 0;
+	c->nr_msgs = nr;
 	smt_fill_task(c);
-	if (ctx->slot)
-		smt_fill_from_slot(c, ctx->slot, ctx, ret);
+	if (slot) {
+		c->msgs_attempted = slot->attempted;
+		c->msgs_sent = slot->sent;
+		c->bytes_sent = slot->bytes_sent;
+		c->sock = slot->sock;
+	} else {
+		c->msgs_attempted = 0;
+		c->msgs_sent = 0;
+		c->bytes_sent = 0;
+		memset(&c->sock, 0, sizeof(c->sock));
+	}
+}
+
+/*
+ * The messages after the call, each with its name up to name_len and
+ * zeros after, then their payloads.  Returns the bytes used from @c.
+ */
+static size_t smt_put_msgs(struct smt_call *c, const struct smt_slot *slot,
+			   u32 nr)
+{
+	const size_t fixed = offsetof(struct smt_msg, name);
+	struct smt_msg *out = (struct smt_msg *)(c + 1);
+	size_t off = sizeof(*c) + (size_t)nr * sizeof(*out);
+	u32 i;
+
+	for (i = 0; i < nr; i++) {
+		const struct smt_msg *m = &slot->msgs[i];
+		u32 name_len = min_t(u32, m->name_len, SMT_NAME_MAX);
+
+		memcpy(&out[i], m, fixed + name_len);
+		memset(out[i].name + name_len, 0, SMT_NAME_MAX - name_len);
+		out[i].payload_off = m->payload_len ? off : 0;
+		memcpy((u8 *)c + off, slot->payload + (size_t)i * capture_bytes,
+		       m->payload_len);
+		off += m->payload_len;
+	}
+	return off;
+}
+
+/*
+ * Write the record of a returning call in place in this CPU's ring; false
+ * if the ring has no room.  A record too big for the ring even when empty
+ * loses messages from the end (SMT_ST_SHORTENED).
+ */
+static bool smt_ring_put(struct smt_ring *r, const struct smt_call_ctx *ctx,
+			 int ret)
+{
+	const struct smt_slot *slot = ctx->slot;
+	u32 status = smt_call_status(ctx, ret);
+	u32 nr = slot ? slot->nr_msgs : 0;
+	size_t size = smt_record_size(nr, slot ? smt_payload_total(slot, nr) : 0);
+	u64 pos = r->head;
+	struct smt_call *c;
+	size_t used;
+
+	if (status & (SMT_ST_VEC_FAULT | SMT_ST_FIELD_FAULT))
+		r->stats.faults++;
+	while (size > r->size && nr) {
+		nr--;
+		status |= SMT_ST_SHORTENED;
+		size = smt_record_size(nr, smt_payload_total(slot, nr));
+	}
+	/* The reader is done with the bytes before tail: we may reuse them. */
+	if (pos - smp_load_acquire(&r->tail) + size > r->size)
+		return false;
+	c = smt_ring_at(r, pos);
+	smt_put_call(c, ctx, ret, status, nr, size);
+	c->hdr.lost = smt_claim_pending_lost(r) + smt_claim_missed();
+	used = nr ? smt_put_msgs(c, slot, nr) : sizeof(*c);
+	memset((u8 *)c + used, 0, size - used);
+	smt_log_call(c);
+	/* Publish: the record's bytes are visible before the new head. */
+	smp_store_release(&r->head, pos + size);
+	return true;
 }
 
 static int smt_exit_handler(struct kretprobe_instance *ri,
@@ -1448,7 +1487,6 @@ static int smt_exit_handler(struct kretprobe_instance *ri,
 	struct smt_call_ctx *ctx = (struct smt_call_ctx *)ri->data;
 	int ret = (int)regs_return_value(regs);
 	struct smt_ring *r;
-	struct smt_call c;
 
 	if (!ctx->active)
 		return 0;
@@ -1458,13 +1496,9 @@ static int smt_exit_handler(struct kretprobe_instance *ri,
 	if (!smt_ring_begin(r, smt_stamp_bound())) {
 		smt_count_lost(r);
 	} else {
-		smt_fill_call(&c, ctx, ret);
-		if (c.status & (SMT_ST_VEC_FAULT | SMT_ST_FIELD_FAULT))
-			r->stats.faults++;
-		if (!smt_ring_put(r, &c, ctx->slot))
+		if (!smt_ring_put(r, ctx, ret))
 			smt_count_lost(r);
 		smt_ring_end(r);
-		smt_log_call(&c);
 	}
 	preempt_enable();
 	if (ctx->slot)
@@ -1536,7 +1570,7 @@ static int smt_oldest_cpu(u64 *best_ts)
 		r->seen_head = smp_load_acquire(&r->head);
 		if (r->seen_head == r->tail)
 			continue;
-		smt_ring_read(r, r->tail, &h, sizeof(h));
+		memcpy(&h, smt_ring_at(r, r->tail), sizeof(h));
 		if (h.ts_ns < *best_ts) {
 			*best_ts = h.ts_ns;
 			best = cpu;
@@ -1635,14 +1669,14 @@ static int smt_fetch(struct smt_reader *rd)
 	if (cpu < 0)
 		return smt_fetch_lost(rd);
 	r = per_cpu_ptr(smt_rings, cpu);
-	smt_ring_read(r, r->tail, h, sizeof(*h));
+	memcpy(h, smt_ring_at(r, r->tail), sizeof(*h));
 	if (WARN_ON_ONCE(h->size < sizeof(*h) || h->size > rd->rec_cap ||
 			 h->size > r->size)) {
 		/* Corrupt ring: drop its contents; release as below. */
 		smp_store_release(&r->tail, smp_load_acquire(&r->head));
 		return 0;
 	}
-	smt_ring_read(r, r->tail, rd->rec, h->size);
+	memcpy(rd->rec, smt_ring_at(r, r->tail), h->size);
 	/* Our copy is done before the producer may overwrite the bytes. */
 	smp_store_release(&r->tail, r->tail + h->size);
 	h->lost += atomic64_xchg(&smt_reader_dropped_pending, 0);
@@ -2137,6 +2171,43 @@ static int smt_check_params(void)
 	return 0;
 }
 
+static void smt_ring_unmap(struct smt_ring *r)
+{
+	unsigned int i;
+
+	if (r->data)
+		vunmap(r->data);
+	for (i = 0; r->pages && i < r->size >> PAGE_SHIFT; i++)
+		if (r->pages[i])
+			__free_page(r->pages[i]);
+	kvfree(r->pages);
+	r->data = NULL;
+	r->pages = NULL;
+}
+
+/* r->size bytes of zeroed pages, mapped twice in a row (smt_ring_at). */
+static int smt_ring_map(struct smt_ring *r, int node)
+{
+	unsigned int i, n = r->size >> PAGE_SHIFT;
+	struct page **map;
+
+	r->pages = kvcalloc(n, sizeof(*r->pages), GFP_KERNEL);
+	map = kvmalloc_array(2 * n, sizeof(*map), GFP_KERNEL);
+	if (!r->pages || !map)
+		goto out;
+	for (i = 0; i < n; i++) {
+		r->pages[i] = alloc_pages_node(node, GFP_KERNEL | __GFP_ZERO, 0);
+		if (!r->pages[i])
+			goto out;
+		map[i] = r->pages[i];
+		map[n + i] = r->pages[i];
+	}
+	r->data = vmap(map, 2 * n, VM_MAP, PAGE_KERNEL);
+out:
+	kvfree(map);
+	return r->data ? 0 : -ENOMEM;
+}
+
 static void smt_free_rings(void)
 {
 	int cpu;
@@ -2147,7 +2218,7 @@ static void smt_free_rings(void)
 		struct smt_ring *r = per_cpu_ptr(smt_rings, cpu);
 
 		irq_work_sync(&r->wake_lazy);	/* a pending wake-up runs first */
-		kvfree(r->data);
+		smt_ring_unmap(r);
 	}
 	free_percpu(smt_rings);
 	smt_rings = NULL;
@@ -2157,7 +2228,8 @@ static int smt_alloc_rings(void)
 {
 	int cpu;
 
-	smt_ring_size = roundup_pow_of_two(buffer_kb * 1024);
+	smt_ring_size = max_t(u32, roundup_pow_of_two(buffer_kb * 1024),
+			      PAGE_SIZE);
 	smt_rings = alloc_percpu(struct smt_ring);
 	if (!smt_rings)
 		return -ENOMEM;
@@ -2166,9 +2238,7 @@ static int smt_alloc_rings(void)
 
 		r->wake_lazy = IRQ_WORK_INIT_LAZY(smt_wake_reader);
 		r->size = smt_ring_size;
-		r->data = kvzalloc_node(smt_ring_size, GFP_KERNEL,
-					cpu_to_node(cpu));
-		if (!r->data) {
+		if (smt_ring_map(r, cpu_to_node(cpu))) {
 			smt_free_rings();
 			return -ENOMEM;
 		}
