@@ -956,9 +956,10 @@ static void smt_capture_sock_by_fd(struct smt_slot *slot, int fd)
  * would do the conversion for us, but under TCG it costs twice as much and
  * jumps by tens of microseconds at every tick.
  *
- * Records of all CPUs are merged by stamp, so a call's stamp is never
- * older than one already taken anywhere: smt_last_stamp holds the newest
- * (one shared cache line per call, as for ftrace's global clock).
+ * Records of all CPUs are merged by stamp.  A CPU's stamps never go back
+ * (smt_anchor.last), and no stamp is older than the newest record the
+ * reader has decided to deliver (smt_floor, which only the reader
+ * raises: callers read it and write nothing shared).
  */
 #define SMT_ANCHOR_NS		(4 * NSEC_PER_MSEC)	/* renewed after */
 #define SMT_ANCHOR_RETRY_NS	(NSEC_PER_MSEC / 2)	/* after a loose pair */
@@ -978,12 +979,13 @@ struct smt_anchor {
 	u64 mult;		/* ns per cycle, 32.32 fixed point */
 	u64 rate_mono;		/* the pair the rate is next measured from */
 	u64 rate_cycles;
+	u64 last;		/* the newest stamp taken on this CPU */
 };
 
 static DEFINE_PER_CPU(struct smt_anchor, smt_anchor);
 static u64 smt_cycle_mult;	/* the rate measured at load */
 static bool smt_clock_direct;	/* no cycle counter: read the clocksource */
-static atomic64_t smt_last_stamp ____cacheline_aligned_in_smp;
+static atomic64_t smt_floor ____cacheline_aligned_in_smp;
 
 static u64 smt_cycles_to_ns(u64 cycles, u64 mult)
 {
@@ -1101,20 +1103,25 @@ static u64 smt_clock_at(u64 cycles)
 	return a->mono + smt_cycles_to_ns(cycles - a->cycles, a->mult);
 }
 
-/* The time of @cycles, and never older than a stamp taken before. */
+static u64 smt_floor_now(void)
+{
+	return atomic64_read(&smt_floor);
+}
+
+/*
+ * The time of @cycles, never older than this CPU's previous stamp nor
+ * than the floor.  Preemption off.
+ */
 static u64 smt_stamp(u64 cycles)
 {
-	u64 stamp = smt_clock_at(cycles);
-	s64 last = atomic64_read(&smt_last_stamp);
+	struct smt_anchor *a = this_cpu_ptr(&smt_anchor);
+	u64 stamp = max3(smt_clock_at(cycles), a->last, smt_floor_now());
 
-	do {
-		if (stamp <= (u64)last)
-			return last;
-	} while (!atomic64_try_cmpxchg(&smt_last_stamp, &last, stamp));
+	a->last = stamp;
 	return stamp;
 }
 
-/* smt_stamp() now, from any context. */
+/* smt_stamp() now, from process context. */
 static u64 smt_stamp_now(void)
 {
 	u64 stamp;
@@ -1126,12 +1133,26 @@ static u64 smt_stamp_now(void)
 }
 
 /*
- * A lower bound of the next stamp taken anywhere, for smt_ring_begin():
- * stamps never go below the newest one.
+ * A lower bound of this CPU's next stamp, for smt_ring_begin().
+ * Preemption off.
  */
 static u64 smt_stamp_bound(void)
 {
-	return atomic64_read(&smt_last_stamp);
+	return max_t(u64, this_cpu_read(smt_anchor.last), smt_floor_now());
+}
+
+/*
+ * The reader is about to deliver a record stamped @ts: from now on no
+ * stamp may be older.  A caller that posted its bound before this is
+ * waited for (smt_older_pending); one that posts it after sees the raised
+ * floor (the barriers of smt_ring_begin and smt_older_pending pair).
+ */
+static void smt_raise_floor(u64 ts)
+{
+	s64 old = atomic64_read(&smt_floor);
+
+	while (old < (s64)ts && !atomic64_try_cmpxchg(&smt_floor, &old, ts))
+		;
 }
 
 /*
@@ -1151,7 +1172,7 @@ static void smt_clock_init(void)
 	migrate_enable();
 	smt_cycle_mult = smt_cycle_rate(mono0, cycles0, mono1, cycles1);
 	smt_clock_direct = !smt_cycle_mult;
-	atomic64_set(&smt_last_stamp, 0);
+	atomic64_set(&smt_floor, 0);
 }
 
 /* ---- ring buffer ------------------------------------------------------ */
@@ -1227,7 +1248,11 @@ static bool smt_ring_begin(struct smt_ring *r, u64 bound)
 	if (READ_ONCE(r->writing))
 		return false;
 	WRITE_ONCE(r->writing, bound ? : 1);
-	/* The bound is visible before we read the clock for the stamp. */
+	/*
+	 * The bound is visible before the stamp reads the floor: pairs with
+	 * the barrier between smt_raise_floor() and the reader's look at
+	 * the bounds, so either it sees ours or our stamp sees its floor.
+	 */
 	smp_mb();
 	return true;
 }
@@ -1248,7 +1273,7 @@ static void smt_wake_reader_soon(struct smt_ring *r)
 
 	if (used >= r->size / 4)
 		irq_work_queue(&smt_wake_work);
-	else
+	else if (!irq_work_is_pending(&r->wake_lazy))	/* no atomic */
 		irq_work_queue(&r->wake_lazy);
 }
 
@@ -1276,7 +1301,8 @@ static int smt_entry_handler(struct kretprobe_instance *ri,
 	bool forbid_compat = regs_get_kernel_argument(regs, 4) & 0xff;
 	struct smt_slot *slot;
 
-	memset(ctx, 0, sizeof(*ctx));
+	/* The return handler reads the rest only when active is set. */
+	ctx->active = false;
 	if (READ_ONCE(probe_only))
 		return 0;
 	if (!smt_filter_pass()) {
@@ -1289,6 +1315,8 @@ static int smt_entry_handler(struct kretprobe_instance *ri,
 	ctx->msgvec = regs_get_kernel_argument(regs, 1);
 	ctx->vlen = regs_get_kernel_argument(regs, 2);
 	ctx->flags = regs_get_kernel_argument(regs, 3);
+	ctx->status = 0;
+	ctx->slot = NULL;
 	if ((ctx->flags & MSG_CMSG_COMPAT) && !forbid_compat) {
 		ctx->status |= SMT_ST_COMPAT;
 		ctx->flags &= ~MSG_CMSG_COMPAT;	/* added by the kernel */
@@ -1309,7 +1337,6 @@ static int smt_entry_handler(struct kretprobe_instance *ri,
 	slot->attempted = 0;
 	slot->sent = 0;
 	slot->bytes_sent = 0;
-	memset(&slot->sock, 0, sizeof(slot->sock));
 	smt_capture_vector(slot, ctx);
 	ctx->slot = slot;
 	return 0;
@@ -1328,8 +1355,12 @@ static void smt_fill_task(struct smt_call *c)
 {
 	c->tgid = current->tgid;
 	c->tid = current->pid;
-	c->uid = from_kuid_munged(&init_user_ns, current_uid());
-	c->gid = from_kgid_munged(&init_user_ns, current_gid());
+	/*
+	 * A kuid is the initial namespace's id: from_kuid_munged() with
+	 * &init_user_ns maps it to itself, after a search of the map.
+	 */
+	c->uid = __kuid_val(current_uid());
+	c->gid = __kgid_val(current_gid());
 	strscpy_pad(c->comm, current->comm, sizeof(c->comm));
 	c->cgroup_id = 0;
 #ifdef CONFIG_CGROUPS
@@ -1405,17 +1436,14 @@ static void smt_put_call(struct smt_call *c, const struct smt_call_ctx *ctx,
 	c->reserved = 0;
 	c->nr_msgs = nr;
 	smt_fill_task(c);
-	if (slot) {
-		c->msgs_attempted = slot->attempted;
-		c->msgs_sent = slot->sent;
-		c->bytes_sent = slot->bytes_sent;
+	c->msgs_attempted = slot ? slot->attempted : 0;
+	c->msgs_sent = slot ? slot->sent : 0;
+	c->bytes_sent = slot ? slot->bytes_sent : 0;
+	/* slot->sock holds an older call's socket until it is captured */
+	if (status & SMT_ST_SOCK_VALID)
 		c->sock = slot->sock;
-	} else {
-		c->msgs_attempted = 0;
-		c->msgs_sent = 0;
-		c->bytes_sent = 0;
+	else
 		memset(&c->sock, 0, sizeof(c->sock));
-	}
 }
 
 /*
@@ -1436,7 +1464,10 @@ static size_t smt_put_msgs(struct smt_call *c, const struct smt_slot *slot,
 
 		memcpy(&out[i], m, fixed + name_len);
 		memset(out[i].name + name_len, 0, SMT_NAME_MAX - name_len);
-		out[i].payload_off = m->payload_len ? off : 0;
+		out[i].payload_off = 0;
+		if (!m->payload_len)
+			continue;
+		out[i].payload_off = off;
 		memcpy((u8 *)c + off, slot->payload + (size_t)i * capture_bytes,
 		       m->payload_len);
 		off += m->payload_len;
@@ -1474,7 +1505,8 @@ static bool smt_ring_put(struct smt_ring *r, const struct smt_call_ctx *ctx,
 	smt_put_call(c, ctx, ret, status, nr, size);
 	c->hdr.lost = smt_claim_pending_lost(r) + smt_claim_missed();
 	used = nr ? smt_put_msgs(c, slot, nr) : sizeof(*c);
-	memset((u8 *)c + used, 0, size - used);
+	if (size > used)
+		memset((u8 *)c + used, 0, size - used);
 	smt_log_call(c);
 	/* Publish: the record's bytes are visible before the new head. */
 	smp_store_release(&r->head, pos + size);
@@ -1589,7 +1621,7 @@ static bool smt_older_pending(u64 best_ts, int best_cpu)
 {
 	int cpu;
 
-	/* Our look at the heads before the bounds. */
+	/* Our look at the heads, and the floor, before the bounds. */
 	smp_mb();
 	for_each_possible_cpu(cpu) {
 		struct smt_ring *r = per_cpu_ptr(smt_rings, cpu);
@@ -1607,6 +1639,18 @@ static bool smt_older_pending(u64 best_ts, int best_cpu)
 	return false;
 }
 
+/* Losses not yet reported in the stream. */
+static bool smt_loss_pending(void)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		if (atomic64_read(&per_cpu_ptr(smt_rings, cpu)->pending_lost))
+			return true;
+	return smt_missed_total() > (u64)atomic64_read(&smt_missed_reported) ||
+	       atomic64_read(&smt_reader_dropped_pending);
+}
+
 static bool smt_data_ready(void)
 {
 	int cpu;
@@ -1615,12 +1659,10 @@ static bool smt_data_ready(void)
 		struct smt_ring *r = per_cpu_ptr(smt_rings, cpu);
 
 		/* Pairs with the producer's release of head. */
-		if (smp_load_acquire(&r->head) != r->tail ||
-		    atomic64_read(&r->pending_lost))
+		if (smp_load_acquire(&r->head) != r->tail)
 			return true;
 	}
-	return smt_missed_total() > (u64)atomic64_read(&smt_missed_reported) ||
-	       atomic64_read(&smt_reader_dropped_pending);
+	return smt_loss_pending();
 }
 
 /* Losses that no later record will carry: report them on their own. */
@@ -1635,8 +1677,8 @@ static u64 smt_claim_lost(void)
 	return lost;
 }
 
-/* A record of the lost count that no later record will carry. */
-static bool smt_fetch_lost(struct smt_reader *rd)
+/* A record, stamped @ts, of the losses that no later record will carry. */
+static bool smt_fetch_lost(struct smt_reader *rd, u64 ts)
 {
 	struct smt_rec_hdr *h = (struct smt_rec_hdr *)rd->rec;
 	u64 lost = smt_claim_lost();
@@ -1647,7 +1689,7 @@ static bool smt_fetch_lost(struct smt_reader *rd)
 	h->size = sizeof(*h);
 	h->type = SMT_REC_LOST;
 	h->abi_version = SMT_ABI_VERSION;
-	h->ts_ns = smt_stamp_now();
+	h->ts_ns = ts;
 	h->lost = lost;
 	rd->out_cpu = -1;
 	return true;
@@ -1664,10 +1706,17 @@ static int smt_fetch(struct smt_reader *rd)
 	u64 best_ts;
 	int cpu = smt_oldest_cpu(&best_ts);
 
+	if (cpu < 0) {
+		/* No record; a loss to report gets a stamp of now. */
+		if (!smt_loss_pending())
+			return smt_older_pending(U64_MAX, cpu) ? -EAGAIN : 0;
+		best_ts = smt_stamp_now();
+	}
+	smt_raise_floor(best_ts);
 	if (smt_older_pending(best_ts, cpu))
 		return -EAGAIN;
 	if (cpu < 0)
-		return smt_fetch_lost(rd);
+		return smt_fetch_lost(rd, best_ts);
 	r = per_cpu_ptr(smt_rings, cpu);
 	memcpy(h, smt_ring_at(r, r->tail), sizeof(*h));
 	if (WARN_ON_ONCE(h->size < sizeof(*h) || h->size > rd->rec_cap ||

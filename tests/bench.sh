@@ -16,7 +16,9 @@
 #   BENCH_BASE=REV        also measure the module as it was at git REV
 #                         (configuration smt_base, same boot: before/after)
 #   BENCH_PROFILE=1       instead: a perf profile of each configuration under
-#                         the first workload (diagnosis, no results file)
+#                         the first workload (diagnosis, no results file);
+#                         BENCH_PROFILE=ips also counts the samples per
+#                         address in the module (offsets into its .text)
 #   SMT_NO_INSTALL=1      do not install missing Debian packages
 
 set -uo pipefail
@@ -108,7 +110,7 @@ build_image() {
 		# subsets for diagnosis, e.g. BENCH_CONFIGS="none smt smt_nomsgs smt_floor ftrace"
 		[[ -n ${BENCH_CONFIGS:-} ]] && printf 'CONFIGS=%q\n' "$BENCH_CONFIGS"
 		[[ -n ${BENCH_WORKLOADS:-} ]] && printf 'WORKLOADS=%q\n' "$BENCH_WORKLOADS"
-		[[ -n ${BENCH_PROFILE:-} ]] && printf 'PROFILE=1\n'
+		[[ -n ${BENCH_PROFILE:-} ]] && printf 'PROFILE=%q\n' "$BENCH_PROFILE"
 		[[ -n ${BENCH_BASE:-} ]] && printf 'BASE=1\n'
 		true
 	} >"$out/root/tests/bench.env"
