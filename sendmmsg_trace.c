@@ -1181,6 +1181,12 @@ static void smt_clock_init(void)
  * The bytes at @pos.  The ring's pages are mapped twice in a row, so a
  * record is contiguous wherever it starts: it is written in place and
  * read with one copy, and no code path splits at the wrap.
+ *
+ * The free part of a ring, from head to tail + size, is all zeros: the
+ * pages start zeroed and the reader zeroes a record's bytes before it
+ * releases them (smt_ring_release).  So the traced caller writes only
+ * what is not zero, and never pays for the padding, the unused part of
+ * each 128-byte name, or a socket that was not captured.
  */
 static void *smt_ring_at(const struct smt_ring *r, u64 pos)
 {
@@ -1409,9 +1415,9 @@ static void smt_stamp_call(struct smt_call *c, const struct smt_call_ctx *ctx)
 }
 
 /*
- * smt_put_call() writes every field of struct smt_call in place, in the
- * ring, over the bytes of older records: a field added to the structure
- * must be written there too.
+ * smt_put_call() writes every field of struct smt_call that is not zero
+ * in place, in the ring's zeroed free space: a field added to the
+ * structure must be written there too.
  */
 static_assert(sizeof(struct smt_call) == 200);
 
@@ -1433,7 +1439,6 @@ static void smt_put_call(struct smt_call *c, const struct smt_call_ctx *ctx,
 	c->cpu = smp_processor_id();
 	c->call_size = sizeof(*c);
 	c->msg_size = sizeof(struct smt_msg);
-	c->reserved = 0;
 	c->nr_msgs = nr;
 	smt_fill_task(c);
 	c->msgs_attempted = slot ? slot->attempted : 0;
@@ -1441,17 +1446,12 @@ static void smt_put_call(struct smt_call *c, const struct smt_call_ctx *ctx,
 	c->bytes_sent = slot ? slot->bytes_sent : 0;
 	/* slot->sock holds an older call's socket until it is captured */
 	if (status & SMT_ST_SOCK_VALID)
-		c->sock = slot->sock;
-	else
-		memset(&c->sock, 0, sizeof(c->sock));
+		c->sock = slot->sock;	/* else the ring's zeros */
 }
 
-/*
- * The messages after the call, each with its name up to name_len and
- * zeros after, then their payloads.  Returns the bytes used from @c.
- */
-static size_t smt_put_msgs(struct smt_call *c, const struct smt_slot *slot,
-			   u32 nr)
+/* The messages after the call (name_len bytes of each name), then payloads. */
+static void smt_put_msgs(struct smt_call *c, const struct smt_slot *slot,
+			 u32 nr)
 {
 	const size_t fixed = offsetof(struct smt_msg, name);
 	struct smt_msg *out = (struct smt_msg *)(c + 1);
@@ -1462,9 +1462,7 @@ static size_t smt_put_msgs(struct smt_call *c, const struct smt_slot *slot,
 		const struct smt_msg *m = &slot->msgs[i];
 		u32 name_len = min_t(u32, m->name_len, SMT_NAME_MAX);
 
-		memcpy(&out[i], m, fixed + name_len);
-		memset(out[i].name + name_len, 0, SMT_NAME_MAX - name_len);
-		out[i].payload_off = 0;
+		memcpy(&out[i], m, fixed + name_len);	/* zeros after */
 		if (!m->payload_len)
 			continue;
 		out[i].payload_off = off;
@@ -1472,7 +1470,6 @@ static size_t smt_put_msgs(struct smt_call *c, const struct smt_slot *slot,
 		       m->payload_len);
 		off += m->payload_len;
 	}
-	return off;
 }
 
 /*
@@ -1489,7 +1486,6 @@ static bool smt_ring_put(struct smt_ring *r, const struct smt_call_ctx *ctx,
 	size_t size = smt_record_size(nr, slot ? smt_payload_total(slot, nr) : 0);
 	u64 pos = r->head;
 	struct smt_call *c;
-	size_t used;
 
 	if (status & (SMT_ST_VEC_FAULT | SMT_ST_FIELD_FAULT))
 		r->stats.faults++;
@@ -1504,9 +1500,8 @@ static bool smt_ring_put(struct smt_ring *r, const struct smt_call_ctx *ctx,
 	c = smt_ring_at(r, pos);
 	smt_put_call(c, ctx, ret, status, nr, size);
 	c->hdr.lost = smt_claim_pending_lost(r) + smt_claim_missed();
-	used = nr ? smt_put_msgs(c, slot, nr) : sizeof(*c);
-	if (size > used)
-		memset((u8 *)c + used, 0, size - used);
+	if (nr)
+		smt_put_msgs(c, slot, nr);	/* the padding after is zero */
 	smt_log_call(c);
 	/* Publish: the record's bytes are visible before the new head. */
 	smp_store_release(&r->head, pos + size);
@@ -1639,6 +1634,14 @@ static bool smt_older_pending(u64 best_ts, int best_cpu)
 	return false;
 }
 
+/* Give @len bytes from the tail back to the producer, zeroed. */
+static void smt_ring_release(struct smt_ring *r, u64 len)
+{
+	memset(smt_ring_at(r, r->tail), 0, len);
+	/* Our copy and the zeros are done before the producer reuses them. */
+	smp_store_release(&r->tail, r->tail + len);
+}
+
 /* Losses not yet reported in the stream. */
 static bool smt_loss_pending(void)
 {
@@ -1721,13 +1724,12 @@ static int smt_fetch(struct smt_reader *rd)
 	memcpy(h, smt_ring_at(r, r->tail), sizeof(*h));
 	if (WARN_ON_ONCE(h->size < sizeof(*h) || h->size > rd->rec_cap ||
 			 h->size > r->size)) {
-		/* Corrupt ring: drop its contents; release as below. */
-		smp_store_release(&r->tail, smp_load_acquire(&r->head));
+		/* Corrupt ring: drop its contents. */
+		smt_ring_release(r, smp_load_acquire(&r->head) - r->tail);
 		return 0;
 	}
 	memcpy(rd->rec, smt_ring_at(r, r->tail), h->size);
-	/* Our copy is done before the producer may overwrite the bytes. */
-	smp_store_release(&r->tail, r->tail + h->size);
+	smt_ring_release(r, h->size);
 	h->lost += atomic64_xchg(&smt_reader_dropped_pending, 0);
 	rd->out_cpu = cpu;
 	return 1;
