@@ -2,14 +2,16 @@
 /*
  * sendmmsg_trace - trace every sendmmsg(2) call and each message's fate.
  *
- * Two kretprobes do the work:
- *  - on __sys_sendmmsg (native, compat and socketcall entries all pass
- *    through it): the entry handler copies the caller's mmsghdr vector
- *    into a preallocated staging slot, the return handler turns the slot
- *    into one record in the per-CPU ring of the CPU it returns on;
- *  - on the per-message send function (___sys_sendmsg): its return value
+ * Two probes do the work:
+ *  - a kretprobe on __sys_sendmmsg (native, compat and socketcall entries
+ *    all pass through it): the entry handler copies the caller's mmsghdr
+ *    vector into a preallocated staging slot, the return handler turns the
+ *    slot into one record in the per-CPU ring of the CPU it returns on;
+ *  - the per-message send function's (___sys_sendmsg) return value, which
  *    is the message's own result, including the error that sendmmsg
- *    drops when a later message fails after earlier ones were sent.
+ *    drops when a later message fails after earlier ones were sent: from
+ *    kprobes after its call sites in __sys_sendmmsg where they can be
+ *    jumps, else from a kretprobe on it.
  *
  * Records are read from /dev/sendmmsg_trace, as text lines by default or
  * as the binary records of sendmmsg_trace.h.  See docs/design.md.
@@ -25,6 +27,7 @@
 #include <linux/fs.h>
 #include <linux/hash.h>
 #include <linux/irq_work.h>
+#include <linux/kallsyms.h>
 #include <linux/kprobes.h>
 #include <linux/math64.h>
 #include <linux/miscdevice.h>
@@ -47,6 +50,9 @@
 #include <linux/un.h>
 #include <linux/vmalloc.h>
 #include <linux/wait.h>
+#ifdef CONFIG_X86
+#include <asm/text-patching.h>
+#endif
 #include <net/compat.h>
 #include <net/inet_sock.h>
 #include <net/ipv6.h>
@@ -95,6 +101,11 @@ static char msg_symbol[SMT_SYM_LEN];
 module_param_string(msg_symbol, msg_symbol, sizeof(msg_symbol), 0444);
 MODULE_PARM_DESC(msg_symbol,
 		 "Per-message send function to probe (default: first of ___sys_sendmsg, ____sys_sendmsg, sock_sendmsg that registers)");
+
+static char msg_hook[16] = "auto";
+module_param_string(msg_hook, msg_hook, sizeof(msg_hook), 0444);
+MODULE_PARM_DESC(msg_hook,
+		 "How per-message results are taken: auto (default: kprobes at the call sites of the per-message function when they can be jumps, else a kretprobe on it), sites (call sites even as int3 traps), kretprobe");
 
 static bool log_events;
 module_param(log_events, bool, 0644);
@@ -171,7 +182,7 @@ struct smt_call_ctx {
 	u64 ts_entry;		/* smt_clock_at() at entry */
 	u64 msgvec;
 	struct smt_slot *slot;
-	int missed_msg;		/* msg probe misses seen at entry */
+	unsigned long missed_msg; /* per-message hook misses seen at entry */
 	s32 fd;
 	u32 vlen;
 	u32 flags;
@@ -257,6 +268,21 @@ static struct kretprobe smt_msg_probe = {
 };
 
 static bool smt_msg_probe_registered;
+
+/*
+ * Per-message results from the call sites: a kprobe on the instruction
+ * after each call of ___sys_sendmsg inside __sys_sendmmsg (a call site
+ * has one or two: native and compat).  See smt_register_sites().
+ */
+#define SMT_MAX_SITES		4
+#define SMT_MAX_SCAN		(64 * 1024)	/* bytes of code searched */
+#define SMT_CALL_REL32		0xe8
+#define SMT_CALL_LEN		5
+
+static int smt_site_handler(struct kprobe *p, struct pt_regs *regs);
+static struct kprobe smt_site_probes[SMT_MAX_SITES];
+static struct kprobe *smt_site_ptrs[SMT_MAX_SITES];
+static unsigned int smt_nr_sites;
 
 /* Tried in order when msg_symbol is empty; see docs/design.md. */
 static const char * const smt_msg_candidates[] = {
@@ -377,6 +403,21 @@ static int smt_set_filter_str(const char *val, const struct kernel_param *kp)
 	return ret ? ret : smt_filter_from_params();
 }
 
+/* Arm or disarm whichever per-message hook is registered. */
+static int smt_msg_hooks_arm(bool on)
+{
+	unsigned int i;
+	int ret = 0;
+
+	if (smt_msg_probe_registered)
+		return on ? enable_kretprobe(&smt_msg_probe) :
+			    disable_kretprobe(&smt_msg_probe);
+	for (i = 0; i < smt_nr_sites && !ret; i++)
+		ret = on ? enable_kprobe(&smt_site_probes[i]) :
+			   disable_kprobe(&smt_site_probes[i]);
+	return ret;
+}
+
 static int smt_set_per_msg(const char *val, const struct kernel_param *kp)
 {
 	int ret = param_set_bool(val, kp);
@@ -384,9 +425,8 @@ static int smt_set_per_msg(const char *val, const struct kernel_param *kp)
 	if (ret)
 		return ret;
 	mutex_lock(&smt_config_lock);
-	if (smt_ready && smt_msg_probe_registered)
-		ret = per_msg_results ? enable_kretprobe(&smt_msg_probe) :
-					disable_kretprobe(&smt_msg_probe);
+	if (smt_ready)
+		ret = smt_msg_hooks_arm(per_msg_results);
 	mutex_unlock(&smt_config_lock);
 	return ret;
 }
@@ -922,21 +962,30 @@ static void smt_capture_sock(struct smt_slot *slot, struct socket *sock)
 	slot->status |= SMT_ST_SOCK_VALID;
 }
 
-/* Fallback when no message reached the per-message probe. */
+#ifndef fd_file		/* before 6.12 */
+#define fd_file(f) ((f).file)
+#endif
+
+/*
+ * The socket by its fd, at the call's return: when per-message results
+ * come from the call sites, or no message reached the per-message probe.
+ * fdget() takes no reference in a single-threaded caller (no other task
+ * can close the fd); fdput() then has nothing to drop.
+ */
 static void smt_capture_sock_by_fd(struct smt_slot *slot, int fd)
 {
-	struct file *file;
 	struct socket *sock;
+	struct fd f;
 
 	if (fd < 0)
 		return;
-	file = fget(fd);	/* RCU lookup; fput() only queues task work */
-	if (!file)
+	f = fdget(fd);
+	if (!fd_file(f))
 		return;
-	sock = sock_from_file(file);
+	sock = sock_from_file(fd_file(f));
 	if (sock)
 		smt_capture_sock(slot, sock);
-	fput(file);
+	fdput(f);
 }
 
 /* ---- timestamps ------------------------------------------------------- */
@@ -1217,6 +1266,18 @@ static void smt_wake_reader(struct irq_work *work)
 	wake_up_interruptible(&smt_wait);
 }
 
+/* Per-message hooks that did not run: results a record may lack. */
+static unsigned long smt_msg_missed(void)
+{
+	unsigned long n = READ_ONCE(smt_msg_probe.nmissed) +
+			  READ_ONCE(smt_msg_probe.kp.nmissed);
+	unsigned int i;
+
+	for (i = 0; i < smt_nr_sites; i++)
+		n += READ_ONCE(smt_site_probes[i].nmissed);
+	return n;
+}
+
 /* This ring's drops not yet reported; no atomic write when there are none. */
 static u64 smt_claim_pending_lost(struct smt_ring *r)
 {
@@ -1331,7 +1392,7 @@ static int smt_entry_handler(struct kretprobe_instance *ri,
 		ctx->status |= SMT_ST_VLEN_CLAMPED;
 	if (!READ_ONCE(per_msg_results))
 		ctx->status |= SMT_ST_NO_RESULTS;
-	ctx->missed_msg = READ_ONCE(smt_msg_probe.nmissed);
+	ctx->missed_msg = smt_msg_missed();
 
 	slot = smt_slot_acquire();
 	if (!slot) {
@@ -1352,7 +1413,7 @@ static int smt_entry_handler(struct kretprobe_instance *ri,
 static bool smt_results_incomplete(const struct smt_call_ctx *ctx,
 				   const struct smt_slot *slot, int ret)
 {
-	if (READ_ONCE(smt_msg_probe.nmissed) != ctx->missed_msg)
+	if (smt_msg_missed() != ctx->missed_msg)
 		return true;
 	return ret > 0 && slot->sent < (u32)ret;
 }
@@ -1555,21 +1616,11 @@ static int smt_msg_entry_handler(struct kretprobe_instance *ri,
 	return 0;
 }
 
-static int smt_msg_exit_handler(struct kretprobe_instance *ri,
-				struct pt_regs *regs)
+/* One message's result, from whichever per-message hook is in use. */
+static void smt_note_result(struct smt_slot *slot, int ret)
 {
-	struct smt_msg_ctx *mctx = (struct smt_msg_ctx *)ri->data;
-	struct smt_slot *slot = mctx->slot;
-	int ret = (int)regs_return_value(regs);
-	u32 idx;
+	u32 idx = slot->attempted++;
 
-	if (!slot)
-		return 0;	/* probe_only */
-	idx = slot->attempted++;
-
-	/* After the first send, so an autobound local port is there. */
-	if (!(slot->status & SMT_ST_SOCK_VALID))
-		smt_capture_sock(slot, mctx->sock);
 	if (ret >= 0) {
 		slot->sent++;
 		slot->bytes_sent += ret;
@@ -1578,6 +1629,39 @@ static int smt_msg_exit_handler(struct kretprobe_instance *ri,
 		slot->msgs[idx].status |= SMT_MSG_ATTEMPTED;
 		slot->msgs[idx].result = ret;
 	}
+}
+
+static int smt_msg_exit_handler(struct kretprobe_instance *ri,
+				struct pt_regs *regs)
+{
+	struct smt_msg_ctx *mctx = (struct smt_msg_ctx *)ri->data;
+	struct smt_slot *slot = mctx->slot;
+
+	if (!slot)
+		return 0;	/* probe_only */
+	/* After the first send, so an autobound local port is there. */
+	if (!(slot->status & SMT_ST_SOCK_VALID))
+		smt_capture_sock(slot, mctx->sock);
+	smt_note_result(slot, (int)regs_return_value(regs));
+	return 0;
+}
+
+/*
+ * At the instruction after a call of ___sys_sendmsg in __sys_sendmmsg,
+ * the return register holds the message's result.  One kprobe there
+ * (optimised into a jump where the code allows) replaces the entry and
+ * return hooks of a kretprobe, and it never fires for plain sendmsg(2).
+ * The socket is described at the call's return instead (by its fd).
+ */
+static int smt_site_handler(struct kprobe *p, struct pt_regs *regs)
+{
+	struct smt_slot *slot;
+
+	if (unlikely(READ_ONCE(probe_only)))
+		return 0;
+	slot = smt_slot_find();
+	if (slot)
+		smt_note_result(slot, (int)regs_return_value(regs));
 	return 0;
 }
 
@@ -2212,6 +2296,12 @@ static struct miscdevice smt_miscdev = {
 
 static int smt_check_params(void)
 {
+	if (strcmp(msg_hook, "auto") && strcmp(msg_hook, "sites") &&
+	    strcmp(msg_hook, "kretprobe")) {
+		pr_err("invalid parameter: msg_hook is auto, sites or kretprobe, not \"%s\"\n",
+		       msg_hook);
+		return -EINVAL;
+	}
 	if (max_msgs > SMT_MAX_MSGS || capture_bytes > SMT_MAX_CAPTURE ||
 	    buffer_kb < 4 || buffer_kb > 65536 || nr_slots < 8 ||
 	    nr_slots > 4096) {
@@ -2353,15 +2443,213 @@ static int smt_register(struct kretprobe *rp, const char *symbol,
 	return ret;
 }
 
-static int smt_register_msg_probe(void)
+/* Where the function @name starts and its size, from a probe set for a moment. */
+static int smt_symbol_extent(const char *name, unsigned long *start,
+			     unsigned long *size)
+{
+	struct kprobe kp = { .symbol_name = name };
+	char buf[KSYM_SYMBOL_LEN];
+	unsigned long addr, off;
+	const char *plus;
+	int ret;
+
+	ret = register_kprobe(&kp);
+	if (ret)
+		return ret;
+	addr = (unsigned long)kp.addr;	/* may be past an endbr */
+	unregister_kprobe(&kp);
+	sprint_symbol(buf, addr);	/* "name+0x4/0x210" */
+	plus = strrchr(buf, '+');
+	if (!plus || sscanf(plus, "+%lx/%lx", &off, size) != 2 || off > addr)
+		return -EINVAL;
+	*start = addr - off;
+	return 0;
+}
+
+/*
+ * Return addresses of the direct calls (e8 rel32) from @code, a copy of
+ * the function at @start, to @callee or a thunk in the padding before it
+ * (call depth tracking).  A byte pattern inside another instruction could
+ * match too: register_kprobe() refuses an address that is not an
+ * instruction boundary, and then call sites are not used at all.
+ */
+static unsigned int smt_scan_calls(const u8 *code, unsigned long size,
+				   unsigned long start, unsigned long callee,
+				   unsigned long *sites)
+{
+	unsigned long off, target;
+	unsigned int n = 0;
+	s32 rel;
+
+	for (off = 0; off + SMT_CALL_LEN <= size; off++) {
+		if (code[off] != SMT_CALL_REL32)
+			continue;
+		memcpy(&rel, code + off + 1, sizeof(rel));
+		target = start + off + SMT_CALL_LEN + rel;
+		if (target + 16 < callee || target > callee)
+			continue;
+		if (n == SMT_MAX_SITES)
+			return 0;	/* not the code we know: do without */
+		sites[n++] = start + off + SMT_CALL_LEN;
+	}
+	return n;
+}
+
+/* Call sites of @callee in entry_symbol, or 0 if none are found. */
+static unsigned int smt_find_sites(const char *callee_name,
+				   unsigned long *sites)
+{
+	unsigned long start, size, callee, callee_size;
+	unsigned int n = 0;
+	u8 *code;
+
+	if (smt_symbol_extent(entry_symbol, &start, &size) ||
+	    smt_symbol_extent(callee_name, &callee, &callee_size) ||
+	    size > SMT_MAX_SCAN)
+		return 0;
+	code = kmalloc(size, GFP_KERNEL);
+	if (!code)
+		return 0;
+	if (!copy_from_kernel_nofault(code, (void *)start, size))
+		n = smt_scan_calls(code, size, start, callee, sites);
+	kfree(code);
+	return n;
+}
+
+#if defined(CONFIG_X86) && defined(CONFIG_OPTPROBES)
+/*
+ * Whether a kprobe at @site may become a jump (an x86 optprobe).  The
+ * 5-byte jump displaces the instructions after the call, which must run
+ * out of line as they are: a branch among them (6.12 compiles a
+ * conditional jump right after the call; 6.1 does not) keeps the probe an
+ * int3 trap, which costs more than the kretprobe it would replace.  The
+ * kernel's decoder tells, through a temporary probe on each: ainsn.size
+ * is the length, and ainsn.emulate_op is set for branches and calls.
+ */
+static bool smt_site_may_jump(unsigned long site)
+{
+	unsigned long at = site;
+
+	while (at < site + JMP32_INSN_SIZE) {
+		struct kprobe kp = { .addr = (kprobe_opcode_t *)at };
+		unsigned int size;
+		bool branch;
+
+		if (register_kprobe(&kp))
+			return false;
+		branch = kp.ainsn.emulate_op;
+		size = kp.ainsn.size;
+		unregister_kprobe(&kp);
+		if (branch || !size)
+			return false;
+		at += size;
+	}
+	return true;
+}
+
+/* The optimiser has put its jump at @site (an int3 is there until then). */
+static bool smt_site_is_jump(unsigned long site)
+{
+	u8 op;
+
+	return !copy_from_kernel_nofault(&op, (void *)site, 1) &&
+	       op == JMP32_INSN_OPCODE;
+}
+#else
+static bool smt_site_may_jump(unsigned long site)
+{
+	return false;
+}
+
+static bool smt_site_is_jump(unsigned long site)
+{
+	return false;
+}
+#endif
+
+/*
+ * The optimiser works in the background (after a delay and an RCU-tasks
+ * grace period: about 150 ms in an idle TCG guest).  Until it has put
+ * its jumps in, the probes trap; if it has not within SMT_SITES_WAIT_MS,
+ * the kretprobe is used instead.  No call is traced yet: the call probe
+ * is registered after this.
+ */
+#define SMT_SITES_WAIT_MS	1000
+#define SMT_SITES_POLL_MS	10
+
+static bool smt_sites_jump(const unsigned long *sites, unsigned int n)
+{
+	unsigned long deadline = jiffies + msecs_to_jiffies(SMT_SITES_WAIT_MS);
+	unsigned int done = 0;
+
+	for (;;) {
+		while (done < n && smt_site_is_jump(sites[done]))
+			done++;
+		if (done == n)
+			return true;
+		if (time_after(jiffies, deadline))
+			return false;
+		msleep(SMT_SITES_POLL_MS);
+	}
+}
+
+/*
+ * Per-message results from kprobes after the calls of @callee in
+ * entry_symbol: one jump per message instead of a kretprobe's two hooks,
+ * where every call site allows it (or, with @force, even as traps).
+ */
+static int smt_register_sites(const char *callee, bool force)
+{
+	unsigned long sites[SMT_MAX_SITES];
+	unsigned int i, n = smt_find_sites(callee, sites);
+	int ret;
+
+	if (!n) {
+		pr_info("no call of %s found in %s\n", callee, entry_symbol);
+		return -ENOENT;
+	}
+	for (i = 0; i < n && !force; i++) {
+		if (!smt_site_may_jump(sites[i])) {
+			pr_info("call site %pS cannot take a jump: per-message results from a kretprobe\n",
+				(void *)sites[i]);
+			return -EOPNOTSUPP;
+		}
+	}
+	for (i = 0; i < n; i++) {
+		smt_site_probes[i] = (struct kprobe) {
+			.addr = (kprobe_opcode_t *)sites[i],
+			.pre_handler = smt_site_handler,
+		};
+		smt_site_ptrs[i] = &smt_site_probes[i];
+	}
+	ret = register_kprobes(smt_site_ptrs, n);
+	if (ret) {
+		pr_info("call sites of %s in %s unusable: %pe\n", callee,
+			entry_symbol, ERR_PTR(ret));
+		return ret;
+	}
+	if (!force && !smt_sites_jump(sites, n)) {
+		pr_info("call sites of %s not optimised in time: per-message results from a kretprobe\n",
+			callee);
+		unregister_kprobes(smt_site_ptrs, n);
+		return -ETIMEDOUT;
+	}
+	smt_nr_sites = n;
+	smt_msg_symbol_used = callee;
+	return 0;
+}
+
+static int smt_register_msg_kretprobe(void)
 {
 	unsigned int i;
 	int ret;
 
 	if (msg_symbol[0]) {
 		ret = smt_register(&smt_msg_probe, msg_symbol, false);
-		if (!ret)
+		if (!ret) {
 			smt_msg_symbol_used = msg_symbol;
+			smt_msg_probe_registered = true;
+		}
 		return ret;
 	}
 	ret = -ENOENT;
@@ -2369,6 +2657,7 @@ static int smt_register_msg_probe(void)
 		ret = smt_register(&smt_msg_probe, smt_msg_candidates[i], true);
 		if (!ret) {
 			smt_msg_symbol_used = smt_msg_candidates[i];
+			smt_msg_probe_registered = true;
 			return 0;
 		}
 		pr_info("per-message probe %s unavailable: %pe\n",
@@ -2377,6 +2666,33 @@ static int smt_register_msg_probe(void)
 	pr_err("no per-message send function could be probed: %pe (kernel without CONFIG_KRETPROBES?)\n",
 	       ERR_PTR(ret));
 	return ret;
+}
+
+static int smt_register_msg_probe(void)
+{
+	const char *callee = msg_symbol[0] ? msg_symbol : smt_msg_candidates[0];
+	bool force = !strcmp(msg_hook, "sites");
+	int ret;
+
+	if (!strcmp(msg_hook, "kretprobe"))
+		return smt_register_msg_kretprobe();
+	ret = smt_register_sites(callee, force);
+	if (ret && force)
+		pr_err("msg_hook=sites: no usable call site of %s in %s: %pe\n",
+		       callee, entry_symbol, ERR_PTR(ret));
+	if (!ret || force)
+		return ret;
+	return smt_register_msg_kretprobe();
+}
+
+static void smt_unregister_msg_hooks(void)
+{
+	if (smt_msg_probe_registered)
+		unregister_kretprobe(&smt_msg_probe);
+	if (smt_nr_sites)
+		unregister_kprobes(smt_site_ptrs, smt_nr_sites);
+	smt_msg_probe_registered = false;
+	smt_nr_sites = 0;
 }
 
 static int smt_register_probes(void)
@@ -2389,22 +2705,17 @@ static int smt_register_probes(void)
 	if (ret)
 		return ret;
 	if (!per_msg_results)
-		disable_kretprobe(&smt_msg_probe);
-	smt_msg_probe_registered = true;
+		smt_msg_hooks_arm(false);
 	ret = smt_register(&smt_entry_probe, entry_symbol, false);
-	if (ret) {
-		smt_msg_probe_registered = false;
-		unregister_kretprobe(&smt_msg_probe);
-	}
+	if (ret)
+		smt_unregister_msg_hooks();
 	return ret;
 }
 
 static void smt_unregister_probes(void)
 {
-	struct kretprobe *rps[] = { &smt_entry_probe, &smt_msg_probe };
-
-	unregister_kretprobes(rps, ARRAY_SIZE(rps));
-	smt_msg_probe_registered = false;
+	unregister_kretprobe(&smt_entry_probe);
+	smt_unregister_msg_hooks();
 }
 
 static size_t smt_record_max(void)
@@ -2425,8 +2736,9 @@ static void smt_set_ready(bool ready)
 
 static void smt_log_loaded(void)
 {
-	pr_info("version %s loaded: probing %s (call) and %s (messages), %u KiB buffer per CPU x %u CPUs, max_msgs=%u capture_bytes=%u, %llu KiB in all\n",
+	pr_info("version %s loaded: probing %s (call) and %s (messages%s), %u KiB buffer per CPU x %u CPUs, max_msgs=%u capture_bytes=%u, %llu KiB in all\n",
 		SMT_VERSION, entry_symbol, smt_msg_symbol_used,
+		smt_nr_sites ? ", at its call sites" : "",
 		smt_ring_size / 1024, num_possible_cpus(), max_msgs,
 		capture_bytes, smt_memory_bytes / 1024);
 	if (!strcmp(smt_msg_symbol_used, "sock_sendmsg"))

@@ -53,14 +53,53 @@ load_fails() {
 	fi
 }
 
+# check_msg_hooks DESC LOADLINE: the kprobes list shows the per-message
+# hooks that dmesg announced.  With msg_hook=auto they are kprobes after
+# the calls of ___sys_sendmsg in __sys_sendmmsg when the optimiser made
+# them jumps (6.1's code allows it), else a kretprobe on ___sys_sendmsg
+# (6.12 has a branch right after the call) and dmesg says why.
+KPLIST=/sys/kernel/debug/kprobes/list
+check_msg_hooks() {
+	_sites=$(grep -cE ' k +__sys_sendmmsg\+0x[0-9a-f]+ ' $KPLIST)
+	_jumps=$(grep -cE ' k +__sys_sendmmsg\+0x[0-9a-f]+ +\[OPTIMIZED\]' $KPLIST)
+	_ret=$(grep -cE ' r +___sys_sendmsg\+0x0 ' $KPLIST)
+	case $2 in
+	*"(messages, at its call sites)"*)
+		if [ "$_sites" -ge 1 ] && [ "$_ret" = 0 ]; then
+			tap_pass "$1: $_sites call-site kprobes, no per-message kretprobe"
+		else
+			tap_fail "$1: call-site kprobes, no per-message kretprobe" "$(cat $KPLIST)"
+		fi
+		case $3 in
+		traps) tap_pass "$1: call sites as traps ($_jumps of $_sites optimised)" ;;
+		*) tap_is "$_jumps" "$_sites" "$1: every call-site kprobe is a jump (OPTIMIZED)" ;;
+		esac
+		;;
+	*)
+		if [ "$_ret" = 1 ] && [ "$_sites" = 0 ]; then
+			tap_pass "$1: a kretprobe on ___sys_sendmsg, no call-site kprobes"
+		else
+			tap_fail "$1: a kretprobe on ___sys_sendmsg, no call-site kprobes" "$(cat $KPLIST)"
+		fi
+		_why=$(dmesg | grep -E 'cannot take a jump|not optimised in time' | head -n 1)
+		if [ "$3" = kretprobe ] || [ -n "$_why" ]; then
+			tap_pass "$1: kretprobe chosen: ${_why:-msg_hook=kretprobe}"
+		else
+			tap_fail "$1: dmesg says why call sites are not used" "$(dmesg | tail -n 5)"
+		fi
+		;;
+	esac
+}
+
 # --- default load -----------------------------------------------------------
 dmesg -c >/dev/null
 tap_ok "insmod with defaults" insmod $KO
 line=$(dmesg | grep 'sendmmsg_trace: version')
 case $line in
-*"probing __sys_sendmmsg (call) and ___sys_sendmsg (messages)"*) tap_pass "dmesg names the probes: ${line#*] }" ;;
+*"probing __sys_sendmmsg (call) and ___sys_sendmsg (messages"*) tap_pass "dmesg names the probes: ${line#*] }" ;;
 *) tap_fail "dmesg names the probes" "$line" ;;
 esac
+check_msg_hooks "defaults" "$line"
 tap_run t_record
 tap_run t_record_32
 tap_run t_device
@@ -131,6 +170,22 @@ tap_ok "insmod max_msgs=1024 capture_bytes=16" insmod $KO max_msgs=1024 capture_
 tap_run t_record
 tap_run t_record_32
 unload_clean "max_msgs=1024"
+
+# --- both per-message hooks, whichever the default is here -----------------
+for hook in sites kretprobe; do
+	dmesg -c >/dev/null
+	tap_ok "insmod msg_hook=$hook" insmod $KO msg_hook=$hook
+	line=$(dmesg | grep 'sendmmsg_trace: version')
+	if [ $hook = sites ]; then
+		check_msg_hooks "msg_hook=sites" "$line" traps
+	else
+		check_msg_hooks "msg_hook=kretprobe" "$line" kretprobe
+	fi
+	tap_run t_record
+	tap_run t_record_32
+	unload_clean "msg_hook=$hook"
+done
+load_fails "bad msg_hook" "msg_hook is auto, sites or kretprobe" msg_hook=both
 
 # --- symbol overrides and fallbacks -------------------------------------------
 load_fails "bad entry symbol" "cannot probe smt_no_such_function: -" entry_symbol=smt_no_such_function
