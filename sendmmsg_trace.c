@@ -165,16 +165,24 @@ MODULE_PARM_DESC(filter_comm, "Trace only tasks with this comm (default empty = 
  * needs no lock, only acquire/release on head and tail.
  */
 struct smt_ring {
-	u64 head;		/* bytes produced; written by the producer */
-	u64 tail;		/* bytes consumed; written by the reader */
-	atomic64_t pending_lost; /* drops not yet reported in the stream */
+	/* Written by the producer, on every call. */
+	u64 head;		/* bytes produced */
 	u64 writing;		/* lower bound of the stamp being written, or 0 */
-	u64 seen_head;		/* reader: head when it chose the next record */
-	u8 *data;		/* the pages, mapped twice in a row */
+	u64 tail_seen;		/* the producer's last look at tail */
+	atomic64_t pending_lost; /* drops not yet reported in the stream */
+	struct smt_stats stats;	/* delivered: see below */
+	struct irq_work wake_lazy; /* this CPU's batched reader wake-up */
+	/*
+	 * Written by the reader, on every record: a cache line of its own,
+	 * so that neither side's stores take the line the other writes.
+	 */
+	u64 tail ____cacheline_aligned_in_smp;	/* bytes consumed */
+	u64 seen_head;		/* head when it chose the next record */
+	u64 delivered;		/* stats.delivered */
+	/* Set at load. */
+	u8 *data ____cacheline_aligned_in_smp; /* the pages, mapped twice */
 	struct page **pages;
 	u32 size;		/* power of two, whole pages */
-	struct smt_stats stats;	/* updated by this CPU, delivered by reader */
-	struct irq_work wake_lazy; /* this CPU's batched reader wake-up */
 };
 
 /* Kept in the kretprobe instance: survives sleeping and migration. */
@@ -1205,6 +1213,19 @@ static void smt_raise_floor(u64 ts)
 }
 
 /*
+ * Before delivering a record stamped @ts the floor must be at least @ts.
+ * Raising it to now covers every record published so far at once, so the
+ * reader writes the line that every caller reads once per batch instead
+ * of once per record.  A stamp that meets the floor is one whose CPU's
+ * clock lags the reader's: it moves up by that lag, as before.
+ */
+static void smt_floor_cover(u64 ts)
+{
+	if (ts > smt_floor_now())
+		smt_raise_floor(max(ts, smt_stamp_now()));
+}
+
+/*
  * The counter's rate, over 20 ms at load (process context, on one CPU: the
  * counters of different CPUs need not agree).  Each CPU re-measures it
  * within SMT_RATE_NS of use.  Without a counter that advances, every time
@@ -1336,8 +1357,12 @@ static bool smt_ring_begin(struct smt_ring *r, u64 bound)
  */
 static void smt_wake_reader_soon(struct smt_ring *r)
 {
-	u64 used = READ_ONCE(r->head) - READ_ONCE(r->tail);
+	u64 used = READ_ONCE(r->head) - r->tail_seen;
 
+	if (used >= r->size / 4) {
+		r->tail_seen = READ_ONCE(r->tail);	/* a fresh look */
+		used = READ_ONCE(r->head) - r->tail_seen;
+	}
 	if (used >= r->size / 4)
 		irq_work_queue(&smt_wake_work);
 	else if (!irq_work_is_pending(&r->wake_lazy))	/* no atomic */
@@ -1534,6 +1559,20 @@ static void smt_put_msgs(struct smt_call *c, const struct smt_slot *slot,
 }
 
 /*
+ * Whether @size bytes fit at @pos.  The producer reads the reader's tail
+ * only when its last look says they do not: most calls touch no line
+ * the reader writes.
+ */
+static bool smt_ring_room(struct smt_ring *r, u64 pos, size_t size)
+{
+	if (pos - r->tail_seen + size <= r->size)
+		return true;
+	/* The reader is done with the bytes before tail: we may reuse them. */
+	r->tail_seen = smp_load_acquire(&r->tail);
+	return pos - r->tail_seen + size <= r->size;
+}
+
+/*
  * Write the record of a returning call in place in this CPU's ring; false
  * if the ring has no room.  A record too big for the ring even when empty
  * loses messages from the end (SMT_ST_SHORTENED).
@@ -1555,8 +1594,7 @@ static bool smt_ring_put(struct smt_ring *r, const struct smt_call_ctx *ctx,
 		status |= SMT_ST_SHORTENED;
 		size = smt_record_size(nr, smt_payload_total(slot, nr));
 	}
-	/* The reader is done with the bytes before tail: we may reuse them. */
-	if (pos - smp_load_acquire(&r->tail) + size > r->size)
+	if (!smt_ring_room(r, pos, size))
 		return false;
 	c = smt_ring_at(r, pos);
 	smt_put_call(c, ctx, ret, status, nr, size);
@@ -1799,7 +1837,7 @@ static int smt_fetch(struct smt_reader *rd)
 			return smt_older_pending(U64_MAX, cpu) ? -EAGAIN : 0;
 		best_ts = smt_stamp_now();
 	}
-	smt_raise_floor(best_ts);
+	smt_floor_cover(best_ts);
 	if (smt_older_pending(best_ts, cpu))
 		return -EAGAIN;
 	if (cpu < 0)
@@ -2076,7 +2114,7 @@ static int smt_next_output(struct smt_reader *rd)
 static void smt_output_done(struct smt_reader *rd)
 {
 	if (rd->out_cpu >= 0)
-		per_cpu_ptr(smt_rings, rd->out_cpu)->stats.delivered++;
+		per_cpu_ptr(smt_rings, rd->out_cpu)->delivered++;
 	rd->out_len = 0;
 	rd->out_pos = 0;
 }
@@ -2163,10 +2201,12 @@ static __poll_t smt_poll(struct file *file, poll_table *wait)
 	return 0;
 }
 
-static void smt_sum_stats(struct smt_stats *sum, const struct smt_stats *s)
+static void smt_sum_stats(struct smt_stats *sum, const struct smt_ring *r)
 {
+	const struct smt_stats *s = &r->stats;
+
 	sum->seen += READ_ONCE(s->seen);
-	sum->delivered += READ_ONCE(s->delivered);
+	sum->delivered += READ_ONCE(r->delivered);
 	sum->lost += READ_ONCE(s->lost);
 	sum->faults += READ_ONCE(s->faults);
 	sum->filtered += READ_ONCE(s->filtered);
@@ -2178,7 +2218,7 @@ static void smt_total_stats(struct smt_stats *st)
 
 	memset(st, 0, sizeof(*st));
 	for_each_possible_cpu(cpu)
-		smt_sum_stats(st, &per_cpu_ptr(smt_rings, cpu)->stats);
+		smt_sum_stats(st, per_cpu_ptr(smt_rings, cpu));
 	st->missed = smt_missed_total();
 	st->lost += atomic64_read(&smt_reader_dropped);
 }
@@ -2192,7 +2232,7 @@ static long smt_ioctl_cpu_stats(void __user *arg)
 	if (cs.reserved || cs.cpu >= nr_cpu_ids || !cpu_possible(cs.cpu))
 		return -EINVAL;
 	memset(&cs.stats, 0, sizeof(cs.stats));
-	smt_sum_stats(&cs.stats, &per_cpu_ptr(smt_rings, cs.cpu)->stats);
+	smt_sum_stats(&cs.stats, per_cpu_ptr(smt_rings, cs.cpu));
 	return copy_to_user(arg, &cs, sizeof(cs)) ? -EFAULT : 0;
 }
 
