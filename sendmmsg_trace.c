@@ -1360,7 +1360,8 @@ static void smt_wake_reader_soon(struct smt_ring *r)
 	u64 used = READ_ONCE(r->head) - r->tail_seen;
 
 	if (used >= r->size / 4) {
-		r->tail_seen = READ_ONCE(r->tail);	/* a fresh look */
+		/* A fresh look, which smt_ring_room() then trusts. */
+		r->tail_seen = smp_load_acquire(&r->tail);
 		used = READ_ONCE(r->head) - r->tail_seen;
 	}
 	if (used >= r->size / 4)
