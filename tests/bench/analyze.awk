@@ -14,6 +14,8 @@ BEGIN {
 
 $1 == "BENCH" { n = ++cnt[$4, $3]; val[$4, $3, n] = $5 + 0; rnd[$4, $3, $2] = $5 + 0; rounds[$2] = 1 }
 $1 == "RATE" { rate_line[++nrate] = $0 }
+# UNLOADED round cfg calls delivered lost missed (suite-bench.sh: report_unload)
+$1 == "UNLOADED" { ul[$3] = 1; ucalls[$3] += $4; udeliv[$3] += $5; ulost[$3] += $6; umissed[$3] += $7 }
 $1 == "CONFIG" { sub(/^CONFIG /, ""); config = $0 }
 /^not ok/ { problems[++nprob] = $0 }
 
@@ -151,6 +153,21 @@ function table_base(    i, w, b, f, n) {
 	print ""
 }
 
+# What each sendmmsg_trace configuration traced and failed to deliver, over
+# all its rounds: its times are only comparable when nothing was lost.
+function table_loss(    j, c) {
+	print "records per sendmmsg_trace configuration, all rounds and workloads"
+	print "  (the module's unload line; a lost record is one never written,"
+	print "  so a configuration that loses records pays less per call)"
+	printf "  %-12s %12s %12s %10s %8s\n", "", "calls", "delivered", "lost", "missed"
+	for (j = 1; j <= ncfg; j++) {
+		c = CFG[j]
+		if (!(c in ul)) continue
+		printf "  %-12s %12d %12d %10d %8d\n", c, ucalls[c], udeliv[c], ulost[c], umissed[c]
+	}
+	print ""
+}
+
 function zero_loss(    i, f, best, lost, flat) {
 	print "zero-loss rate: paced UDP vlen 1 calls, 1 s per step, smt_drain reading"
 	printf "  %-10s %12s %10s %8s %8s\n", "target/s", "achieved/s", "records", "lost", "missed"
@@ -203,6 +220,7 @@ END {
 	table_overhead()
 	table_ratios()
 	table_base()
+	table_loss()
 	zero_loss()
 	if (config != "") {
 		split(config, f, /[ =]+/)

@@ -153,6 +153,15 @@ cfg_on() {
 	esac
 }
 
+# The module's own count of what a configuration traced and lost, from
+# its unload line: "UNLOADED <round> <cfg> <calls> <delivered> <lost> <missed>".
+# A reader that falls behind makes the traced calls cheaper (a lost record
+# is not written), so its times mean little without this.
+report_unload() {
+	dmesg | grep 'sendmmsg_trace: unloaded:' | tail -n 1 |
+		sed -n "s/.*unloaded: \([0-9]*\) calls traced, \([0-9]*\) records delivered, \([0-9]*\) lost, \([0-9]*\) missed.*/UNLOADED $1 $2 \1 \2 \3 \4/p"
+}
+
 cfg_off() {
 	case $1 in
 	smt*) stop_reader; rmmod sendmmsg_trace ;;
@@ -190,6 +199,7 @@ run_round() {
 			out=$(smt_bench "$wl" "$WINDOW") && echo "BENCH $r $cfg $wl $out"
 		done
 		cfg_off "$cfg" 2>/dev/null
+		case $cfg in smt*) report_unload "$r" "$cfg" ;; esac
 	done
 }
 
