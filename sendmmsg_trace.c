@@ -306,6 +306,9 @@ static bool smt_filter_pass(void)
 	const struct smt_filter_state *fs;
 	bool pass = true;
 
+	/* The usual case, no filter: no read-side section to enter. */
+	if (!rcu_access_pointer(smt_filter))
+		return true;
 	rcu_read_lock();
 	fs = rcu_dereference(smt_filter);
 	if (fs) {
@@ -925,6 +928,8 @@ static void smt_inet_addr(struct smt_inet_addr *a, u16 family, __be32 v4,
 {
 	a->family = family;
 	a->port = ntohs(port);
+	a->scope_id = 0;
+	memset(a->addr, 0, sizeof(a->addr));
 	if (family == AF_INET)
 		memcpy(a->addr, &v4, sizeof(v4));
 	else if (v6)
@@ -961,12 +966,20 @@ static void smt_capture_sock(struct smt_slot *slot, struct socket *sock)
 
 	if (!sk)
 		return;
-	memset(s, 0, sizeof(*s));
+	/*
+	 * Every field written, no memset of the whole: gcc makes that a
+	 * string store (see smt_msg_init).
+	 */
 	s->family = READ_ONCE(sk->sk_family);
 	s->type = READ_ONCE(sock->type);
 	s->protocol = READ_ONCE(sk->sk_protocol);
-	if (s->family == AF_INET || s->family == AF_INET6)
+	s->flags = 0;
+	if (s->family == AF_INET || s->family == AF_INET6) {
 		smt_capture_inet(s, sk);
+	} else {
+		memset(&s->local, 0, sizeof(s->local));
+		memset(&s->peer, 0, sizeof(s->peer));
+	}
 	slot->status |= SMT_ST_SOCK_VALID;
 }
 
@@ -1444,6 +1457,7 @@ static bool smt_results_incomplete(const struct smt_call_ctx *ctx,
 	return ret > 0 && slot->sent < (u32)ret;
 }
 
+/* Preemption off (smt_exit_handler). */
 static void smt_fill_task(struct smt_call *c)
 {
 	c->tgid = current->tgid;
@@ -1454,12 +1468,21 @@ static void smt_fill_task(struct smt_call *c)
 	 */
 	c->uid = __kuid_val(current_uid());
 	c->gid = __kgid_val(current_gid());
-	strscpy_pad(c->comm, current->comm, sizeof(c->comm));
-	c->cgroup_id = 0;
+	/*
+	 * comm is NUL-padded by __set_task_comm() (strscpy_pad), so a plain
+	 * copy is what strscpy_pad() would give, without a byte loop; a
+	 * rename racing with it can only tear the name, as it could anyway.
+	 */
+	BUILD_BUG_ON(sizeof(current->comm) != sizeof(c->comm));
+	memcpy(c->comm, current->comm, sizeof(c->comm));
+	c->comm[sizeof(c->comm) - 1] = '\0';
 #ifdef CONFIG_CGROUPS
-	rcu_read_lock();
+	/*
+	 * With preemption off this is an RCU read-side section, which
+	 * task_css_set_check() accepts (rcu_read_lock_sched_held()) and
+	 * which keeps the css_set and its cgroup from being freed.
+	 */
 	c->cgroup_id = cgroup_id(task_dfl_cgroup(current));
-	rcu_read_unlock();
 #endif
 }
 
@@ -1549,7 +1572,10 @@ static void smt_put_msgs(struct smt_call *c, const struct smt_slot *slot,
 		const struct smt_msg *m = &slot->msgs[i];
 		u32 name_len = min_t(u32, m->name_len, SMT_NAME_MAX);
 
-		memcpy(&out[i], m, fixed + name_len);	/* zeros after */
+		/* In two: a constant size is copied without a string move. */
+		memcpy(&out[i], m, fixed);
+		if (name_len)
+			memcpy(out[i].name, m->name, name_len);	/* zeros after */
 		if (!m->payload_len)
 			continue;
 		out[i].payload_off = off;
