@@ -79,6 +79,7 @@ smt_boot() {
 		-chardev "file,id=tap,path=$out/tap.log"
 		-serial chardev:con -serial chardev:tap
 		-virtfs local,path=/,mount_tag=host,security_model=none,readonly=on,multidevs=remap
+		-device virtio-rng-pci
 	)
 	# shellcheck disable=SC2206
 	[[ -n ${SMT_QEMU_OPTS:-} ]] && qemu+=($SMT_QEMU_OPTS)

@@ -22,6 +22,8 @@
 
 # Modules the guest loads for 9p, when they are not built in.
 SMT_GUEST_KMODS=${SMT_GUEST_KMODS:-"virtio_pci 9pnet_virtio 9p"}
+# Modules copied when the kernel has them (the debug kernel has no hwrng).
+SMT_GUEST_KMODS_OPTIONAL=${SMT_GUEST_KMODS_OPTIONAL:-"virtio-rng"}
 
 # smt_image_kmods STAGE KMODDIR KREL: copies SMT_GUEST_KMODS and their
 # dependencies (from modules.dep), decompressed, with a modules.dep for them.
@@ -32,10 +34,11 @@ smt_image_kmods() {
 	[[ -f $moddir/modules.dep ]] || { echo "no modules.dep in $moddir" >&2; return 0; }
 	: >"$dst/modules.dep"
 	local -A want=()
-	for m in $SMT_GUEST_KMODS; do
+	for m in $SMT_GUEST_KMODS $SMT_GUEST_KMODS_OPTIONAL; do
 		line=$(grep -E "(^|/)${m}\.ko(\.[a-z]+)?:" "$moddir/modules.dep" | head -n 1)
 		if [[ -z $line ]]; then
 			grep -qE "(^|/)${m}\.ko\$" "$moddir/modules.builtin" 2>/dev/null ||
+				[[ " $SMT_GUEST_KMODS_OPTIONAL " == *" $m "* ]] ||
 				echo "module $m is neither in modules.dep nor built in" >&2
 			continue
 		fi
