@@ -15,6 +15,8 @@ BEGIN {
 $1 == "BENCH" { n = ++cnt[$4, $3]; val[$4, $3, n] = $5 + 0; rnd[$4, $3, $2] = $5 + 0; rounds[$2] = 1 }
 $1 == "RATE" { rate_line[++nrate] = $0 }
 # UNLOADED round cfg calls delivered lost missed (suite-bench.sh: report_unload)
+# LOSS round cfg workload seen lost missed (that workload's, from smt_drain)
+$1 == "LOSS" { lw[$3] = 1; lseen[$4, $3] += $5; llost[$4, $3] += $6; lmissed[$4, $3] += $7 }
 $1 == "UNLOADED" { ul[$3] = 1; ucalls[$3] += $4; udeliv[$3] += $5; ulost[$3] += $6; umissed[$3] += $7 }
 $1 == "CONFIG" { sub(/^CONFIG /, ""); config = $0 }
 /^not ok/ { problems[++nprob] = $0 }
@@ -164,6 +166,28 @@ function table_loss(    j, c) {
 		c = CFG[j]
 		if (!(c in ul)) continue
 		printf "  %-12s %12d %12d %10d %8d\n", c, ucalls[c], udeliv[c], ulost[c], umissed[c]
+	}
+	print ""
+	table_loss_by_workload()
+}
+
+# The same per workload, for the configurations read by smt_drain.
+function table_loss_by_workload(    i, j, w, c, line) {
+	line = ""
+	for (j = 1; j <= ncfg; j++) if (CFG[j] in lw) line = line sprintf(" %22s", CFG[j])
+	if (line == "") return
+	print "records lost (+ probe hits missed) / calls traced, per workload, all rounds"
+	print "             " line
+	for (i = 1; i <= nwl; i++) {
+		w = WL[i]
+		line = ""
+		for (j = 1; j <= ncfg; j++) {
+			c = CFG[j]
+			if (!(c in lw)) continue
+			line = line sprintf(" %22s", ((w, c) in lseen) ? \
+				sprintf("%d+%d/%d", llost[w, c], lmissed[w, c], lseen[w, c]) : "-")
+		}
+		printf "  %-10s %s\n", w, line
 	}
 	print ""
 }

@@ -9,6 +9,9 @@
  *       "bytes=B delivered=D lost=L missed=M seen=S" (counts since the
  *       drainer started); with -c print the module's configuration first:
  *       "memory_bytes=N buffer_kb=N nr_cpus=N nr_slots=N max_msgs=N"
+ *       On SIGUSR1 print "counts seen=S lost=L missed=M" (module counters
+ *       since the drainer started) and go on: the benchmark asks after each
+ *       workload, so that a loss is charged to the workload that had it.
  *       -n: never block in read(): O_NONBLOCK, and a 5 ms nap whenever the
  *       device is empty.  No reader ever sleeps on the module's wait queue,
  *       so the probes never queue a wake-up: the difference to the blocking
@@ -29,12 +32,14 @@
 
 #define CHUNK (1U << 20)
 
-static volatile sig_atomic_t stop;
+static volatile sig_atomic_t stop, report;
 
 static void on_signal(int sig)
 {
-	(void)sig;
-	stop = 1;
+	if (sig == SIGUSR1)
+		report = 1;
+	else
+		stop = 1;
 }
 
 /* No SA_RESTART: a blocked read() must return EINTR on the signal. */
@@ -46,6 +51,7 @@ static void catch_signals(void)
 	sa.sa_handler = on_signal;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
 }
 
 static void get_stats(int fd, struct smt_stats *st)
@@ -54,6 +60,19 @@ static void get_stats(int fd, struct smt_stats *st)
 		perror("SMT_IOC_GET_STATS");
 		exit(1);
 	}
+}
+
+/* The counters since @a, for the SIGUSR1 report. */
+static void print_counts(int fd, const struct smt_stats *a)
+{
+	struct smt_stats b;
+
+	get_stats(fd, &b);
+	printf("counts seen=%llu lost=%llu missed=%llu\n",
+	       (unsigned long long)(b.seen - a->seen),
+	       (unsigned long long)(b.lost - a->lost),
+	       (unsigned long long)(b.missed - a->missed));
+	fflush(stdout);
 }
 
 static void print_config(int fd)
@@ -94,6 +113,10 @@ int main(int argc, char **argv)
 		print_config(fd);
 	get_stats(fd, &a);
 	while (!stop) {
+		if (report) {
+			report = 0;
+			print_counts(fd, &a);
+		}
 		n = read(fd, buf, sizeof(buf));
 		if (n > 0)
 			bytes += (unsigned long long)n;

@@ -28,6 +28,7 @@ T=/sys/kernel/tracing
 KO=/lib/sendmmsg_trace.ko
 BT=/tmp/smt.bt
 READER=
+DRAIN=
 
 # The bpftrace program: the same hooks as the module, fd, vlen, flags and
 # return value per call (plus the messages that succeeded) to a file.
@@ -134,18 +135,41 @@ bpf_on() {
 	return 1
 }
 
+# drain [-n]: smt_drain as the reader, its reports in /tmp/drain.out.
+drain() {
+	: >/tmp/drain.out
+	bg smt_drain "$@" >>/tmp/drain.out
+	DRAIN=$READER
+}
+
+# The module's counts since the drainer started ("counts seen= lost=
+# missed="), asked for with SIGUSR1.  A signal that lands just before
+# the drainer blocks in read() is seen only at the next record, so ask
+# again until the answer comes.
+drain_counts() {
+	n=$(grep -c '^counts' /tmp/drain.out)
+	try=0
+	while [ "$try" -lt 20 ]; do
+		kill -USR1 "$DRAIN" 2>/dev/null || return 1
+		sleep 0.1
+		[ "$(grep -c '^counts' /tmp/drain.out)" -gt "$n" ] && break
+		try=$((try + 1))
+	done
+	grep '^counts' /tmp/drain.out | tail -n 1 | tr '=' ' ' | awk '{ print $3, $5, $7 }'
+}
+
 # cfg_on NAME / cfg_off NAME; cfg_on fails when the setup did.
 cfg_on() {
 	case $1 in
 	none) ;;
-	smt) smt_load && bg smt_drain >/dev/null ;;
-	smt_poll) smt_load && bg smt_drain -n >/dev/null ;;
+	smt) smt_load && drain ;;
+	smt_poll) smt_load && drain -n ;;
 	smt_text) smt_load && bg cat /dev/sendmmsg_trace ;;
-	smt_nores) smt_load per_msg_results=0 && bg smt_drain >/dev/null ;;
+	smt_nores) smt_load per_msg_results=0 && drain ;;
 	smt_floor) smt_load probe_only=1 ;;
-	smt_nomsgs) smt_load max_msgs=0 && bg smt_drain >/dev/null ;;	# (diagnosis: no vector copy)
+	smt_nomsgs) smt_load max_msgs=0 && drain ;;	# (diagnosis: no vector copy)
 	smt_noreader) smt_load ;;	# (diagnosis: the ring fills, then every call is lost)
-	smt_base) insmod /lib/sendmmsg_trace_base.ko && bg smt_drain >/dev/null ;;	# BENCH_BASE
+	smt_base) insmod /lib/sendmmsg_trace_base.ko && drain ;;	# BENCH_BASE
 	ftrace) kprobes_on ;;
 	tp) tp_on ;;
 	bpftrace) bpf_on ;;
@@ -195,9 +219,16 @@ run_round() {
 			continue
 		fi
 		sleep 0.3	# the reader is blocked in read(), the tracer is quiet
+		prev="0 0 0"
 		for wl in $WORKLOADS; do
 			out=$(smt_bench "$wl" "$WINDOW") && echo "BENCH $r $cfg $wl $out"
+			[ -n "$DRAIN" ] || continue
+			# LOSS round cfg workload seen lost missed (this workload's)
+			now=$(drain_counts) && echo "LOSS $r $cfg $wl $now $prev" |
+				awk '{ print $1, $2, $3, $4, $5 - $8, $6 - $9, $7 - $10 }'
+			prev=${now:-$prev}
 		done
+		DRAIN=
 		cfg_off "$cfg" 2>/dev/null
 		case $cfg in smt*) report_unload "$r" "$cfg" ;; esac
 	done
