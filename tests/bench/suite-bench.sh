@@ -6,7 +6,7 @@
 # every configuration alike), runs every workload for WINDOW seconds under
 # it and tears it down.  Output lines (ttyS1, the host's tap.log):
 #   BENCH <round> <config> <workload> <ns per call> <calls>
-#   RATE <target calls/s> <achieved calls/s> <calls> bytes=.. delivered=.. lost=.. missed=.. seen=..
+#   RATE <target calls/s, or "fail"> <achieved calls/s> <calls> bytes=.. delivered=.. lost=.. missed=.. seen=..
 #   CONFIG memory_bytes=.. buffer_kb=.. nr_cpus=.. nr_slots=.. max_msgs=..
 #   ok / not ok lines for setup failures (the numbers are not tests)
 # /tests/bench.env (written by the host) may set ROUNDS, WINDOW, CONFIGS,
@@ -17,6 +17,7 @@ WINDOW=0.5
 CONFIGS="none smt smt_poll smt_text smt_nores smt_floor ftrace tp bpftrace"
 WORKLOADS="fail udp1 udp16 udp64 mt16"
 RATES="2000 5000 10000 20000 40000 80000 0"
+FAIL_SECONDS=5	# the last step: the fail path flat out
 # shellcheck disable=SC1091  # written by the host into the guest image
 [ -f /tests/bench.env ] && . /tests/bench.env
 # BENCH_BASE: the module of another revision is measured too
@@ -252,6 +253,14 @@ zero_loss() {
 		stop_reader
 		echo "RATE $rate $out $(tail -n 1 /tmp/drain.out)"
 	done
+	# The fastest a single thread can call: the fail path, flat out.
+	smt_drain >/tmp/drain.out &
+	READER=$!
+	sleep 0.3
+	set -- $(smt_bench fail "$FAIL_SECONDS")
+	sleep 0.2
+	stop_reader
+	echo "RATE fail $(awk -v ns="$1" 'BEGIN { printf "%.0f", 1e9 / ns }') $2 $(tail -n 1 /tmp/drain.out)"
 	rmmod sendmmsg_trace
 }
 

@@ -104,6 +104,18 @@ case $line in
 *) tap_fail "dmesg names the probes" "$line" ;;
 esac
 check_msg_hooks "defaults" "$line"
+# The default ring: 64 MiB over the possible CPUs, 256-2048 KiB each, a
+# power of two.
+possible=$(awk -F, '{ for (i = 1; i <= NF; i++) { n = split($i, a, "-");
+	c += n == 2 ? a[2] - a[1] + 1 : 1 } } END { print c }' /sys/devices/system/cpu/possible)
+want=2048
+while [ $((want * possible)) -gt 65536 ] && [ $want -gt 256 ]; do
+	want=$((want / 2))
+done
+case $line in
+*", $want KiB buffer per CPU x "*) tap_pass "default buffer: $want KiB per CPU for $possible possible CPUs" ;;
+*) tap_fail "default buffer: $want KiB per CPU for $possible possible CPUs" "$line" ;;
+esac
 tap_run t_record
 tap_run t_record_32
 tap_run t_device
@@ -195,6 +207,7 @@ load_fails "bad msg_hook" "msg_hook is auto, sites or kretprobe" msg_hook=both
 load_fails "bad entry symbol" "cannot probe smt_no_such_function: -" entry_symbol=smt_no_such_function
 load_fails "bad message symbol" "cannot probe smt_no_such_function" msg_symbol=smt_no_such_function
 load_fails "bad parameter" "invalid parameter" max_msgs=5000
+load_fails "buffer below 4 KiB" "invalid parameter" buffer_kb=3
 
 dmesg -c >/dev/null
 tap_ok "insmod msg_symbol=____sys_sendmsg (fallback candidate)" insmod $KO msg_symbol=____sys_sendmsg
