@@ -93,10 +93,10 @@ module_param(capture_bytes, uint, 0444);
 MODULE_PARM_DESC(capture_bytes,
 		 "Payload bytes captured per message (0-256, default 0 = off)");
 
-static unsigned int nr_slots = 128;
+static unsigned int nr_slots = 64;
 module_param(nr_slots, uint, 0444);
 MODULE_PARM_DESC(nr_slots,
-		 "sendmmsg calls that can be in flight with their vector staged (8-4096, default 128); rounded up to a power of two. When the call is probed at its returns, a call beyond them is counted as missed");
+		 "sendmmsg calls that can be in flight with their vector staged (8-4096, default 64); rounded up to a power of two");
 
 static unsigned int max_active;
 module_param(max_active, uint, 0444);
@@ -117,11 +117,6 @@ static char msg_hook[16] = "auto";
 module_param_string(msg_hook, msg_hook, sizeof(msg_hook), 0444);
 MODULE_PARM_DESC(msg_hook,
 		 "How per-message results are taken: auto (default: kprobes at the call sites of the per-message function when they can be jumps, else a kretprobe on it), sites (call sites even as int3 traps), kretprobe");
-
-static char call_hook[16] = "auto";
-module_param_string(call_hook, call_hook, sizeof(call_hook), 0444);
-MODULE_PARM_DESC(call_hook,
-		 "How each call is probed: auto (default: a kprobe at entry and kprobes before the returns of entry_symbol when they can be jumps, else a kretprobe), returns (those kprobes even as int3 traps), kretprobe");
 
 static bool log_events;
 module_param(log_events, bool, 0644);
@@ -201,10 +196,7 @@ struct smt_ring {
 	u32 size;		/* power of two, whole pages */
 };
 
-/*
- * Kept in the kretprobe instance, or in the call's slot when the call is
- * probed at its returns: survives sleeping and migration.
- */
+/* Kept in the kretprobe instance: survives sleeping and migration. */
 struct smt_call_ctx {
 	u64 ts_entry;		/* smt_clock_at() at entry */
 	u64 msgvec;
@@ -227,7 +219,6 @@ struct smt_slot {
 	u32 sent;
 	struct smt_msg *msgs;
 	u8 *payload;		/* capture_bytes per message */
-	struct smt_call_ctx call; /* when probed at the returns */
 };
 
 struct smt_msg_ctx {
@@ -288,25 +279,6 @@ static struct kretprobe smt_entry_probe = {
 	.handler = smt_exit_handler,
 	.data_size = sizeof(struct smt_call_ctx),
 };
-
-/*
- * Or the call from a kprobe at entry and kprobes before its returns, where
- * x86 can make them jumps: one jump instead of a kretprobe's return
- * trampoline and instance bookkeeping.  See smt_register_exits().
- */
-#define SMT_MAX_EXITS		4
-static int smt_call_entry_handler(struct kprobe *p, struct pt_regs *regs);
-static int smt_call_exit_handler(struct kprobe *p, struct pt_regs *regs);
-static struct kprobe smt_call_probe = {
-	.pre_handler = smt_call_entry_handler,
-};
-
-static struct kprobe smt_exit_probes[SMT_MAX_EXITS];
-static struct kprobe *smt_exit_ptrs[SMT_MAX_EXITS];
-static unsigned int smt_nr_exits;	/* 0: the kretprobe is in use */
-/* Calls not followed: no free slot at entry, or their return unseen. */
-static atomic_long_t smt_calls_unslotted = ATOMIC_LONG_INIT(0);
-static atomic_long_t smt_calls_stale = ATOMIC_LONG_INIT(0);
 
 static struct kretprobe smt_msg_probe = {
 	.entry_handler = smt_msg_entry_handler,
@@ -1317,16 +1289,8 @@ static void *smt_ring_at(const struct smt_ring *r, u64 pos)
 
 static u64 smt_missed_total(void)
 {
-	u64 n = (u64)(unsigned int)READ_ONCE(smt_entry_probe.nmissed) +
-		READ_ONCE(smt_entry_probe.kp.nmissed) +
-		READ_ONCE(smt_call_probe.nmissed) +
-		atomic_long_read(&smt_calls_unslotted) +
-		atomic_long_read(&smt_calls_stale);
-	unsigned int i;
-
-	for (i = 0; i < smt_nr_exits; i++)
-		n += READ_ONCE(smt_exit_probes[i].nmissed);
-	return n;
+	return (u64)(unsigned int)READ_ONCE(smt_entry_probe.nmissed) +
+	       READ_ONCE(smt_entry_probe.kp.nmissed);
 }
 
 /* Probe misses not yet reported in the stream: claim them once. */
@@ -1447,21 +1411,21 @@ static void smt_count_lost(struct smt_ring *r)
 
 /* ---- probes ----------------------------------------------------------- */
 
-/* Whether the filter skips the current task's call (counted here). */
-static bool smt_call_filtered(void)
+static int smt_entry_handler(struct kretprobe_instance *ri,
+			     struct pt_regs *regs)
 {
-	if (smt_filter_pass())
-		return false;
-	this_cpu_inc(smt_rings->stats.filtered);
-	return true;
-}
-
-/* A traced call's arguments at entry, and its vector if it has a slot. */
-static void smt_call_start(struct smt_call_ctx *ctx, struct pt_regs *regs,
-			   struct smt_slot *slot)
-{
+	struct smt_call_ctx *ctx = (struct smt_call_ctx *)ri->data;
 	bool forbid_compat = regs_get_kernel_argument(regs, 4) & 0xff;
+	struct smt_slot *slot;
 
+	/* The return handler reads the rest only when active is set. */
+	ctx->active = false;
+	if (READ_ONCE(probe_only))
+		return 0;
+	if (!smt_filter_pass()) {
+		this_cpu_inc(smt_rings->stats.filtered);
+		return 1;	/* no return probe for this call */
+	}
 	ctx->active = true;
 	ctx->ts_entry = smt_clock_at(get_cycles());
 	ctx->fd = regs_get_kernel_argument(regs, 0);
@@ -1480,9 +1444,10 @@ static void smt_call_start(struct smt_call_ctx *ctx, struct pt_regs *regs,
 		ctx->status |= SMT_ST_NO_RESULTS;
 	ctx->missed_msg = smt_msg_missed();
 
+	slot = smt_slot_acquire();
 	if (!slot) {
 		ctx->status |= SMT_ST_NO_SLOT;
-		return;
+		return 0;
 	}
 	slot->status = 0;
 	slot->nr_msgs = 0;
@@ -1491,46 +1456,6 @@ static void smt_call_start(struct smt_call_ctx *ctx, struct pt_regs *regs,
 	slot->bytes_sent = 0;
 	smt_capture_vector(slot, ctx);
 	ctx->slot = slot;
-}
-
-static int smt_entry_handler(struct kretprobe_instance *ri,
-			     struct pt_regs *regs)
-{
-	struct smt_call_ctx *ctx = (struct smt_call_ctx *)ri->data;
-
-	/* The return handler reads the rest only when active is set. */
-	ctx->active = false;
-	if (READ_ONCE(probe_only))
-		return 0;
-	if (smt_call_filtered())
-		return 1;	/* no return probe for this call */
-	smt_call_start(ctx, regs, smt_slot_acquire());
-	return 0;
-}
-
-/*
- * Entry of a call probed at its returns (smt_register_exits): the context
- * lives in the slot, which the return finds by task.  A call without a
- * slot cannot be followed to its return, so it is counted as missed.
- */
-static int smt_call_entry_handler(struct kprobe *p, struct pt_regs *regs)
-{
-	struct smt_slot *slot;
-
-	if (unlikely(READ_ONCE(probe_only)) || smt_call_filtered())
-		return 0;
-	/* A task has one call in flight: one still held lost its return. */
-	slot = smt_slot_find();
-	if (unlikely(slot)) {
-		atomic_long_inc(&smt_calls_stale);
-		smt_slot_release(slot);
-	}
-	slot = smt_slot_acquire();
-	if (unlikely(!slot)) {
-		atomic_long_inc(&smt_calls_unslotted);
-		return 0;
-	}
-	smt_call_start(&slot->call, regs, slot);
 	return 0;
 }
 
@@ -1720,12 +1645,15 @@ static bool smt_ring_put(struct smt_ring *r, const struct smt_call_ctx *ctx,
 	return true;
 }
 
-/* The record of a returning call; its slot is free again after this. */
-static void smt_call_finish(struct smt_call_ctx *ctx, int ret)
+static int smt_exit_handler(struct kretprobe_instance *ri,
+			    struct pt_regs *regs)
 {
-	struct smt_slot *slot = ctx->slot;	/* ctx may be in the slot */
+	struct smt_call_ctx *ctx = (struct smt_call_ctx *)ri->data;
+	int ret = (int)regs_return_value(regs);
 	struct smt_ring *r;
 
+	if (!ctx->active)
+		return 0;
 	preempt_disable();	/* one CPU's ring from stamp to publish */
 	r = this_cpu_ptr(smt_rings);
 	r->stats.seen++;
@@ -1737,31 +1665,8 @@ static void smt_call_finish(struct smt_call_ctx *ctx, int ret)
 		smt_ring_end(r);
 	}
 	preempt_enable();
-	if (slot)
-		smt_slot_release(slot);
-}
-
-static int smt_exit_handler(struct kretprobe_instance *ri,
-			    struct pt_regs *regs)
-{
-	struct smt_call_ctx *ctx = (struct smt_call_ctx *)ri->data;
-
-	if (ctx->active)
-		smt_call_finish(ctx, (int)regs_return_value(regs));
-	return 0;
-}
-
-/*
- * At the first of the register restores before each return of
- * entry_symbol, the return register holds the call's result (see
- * smt_find_exits).  A task without a slot here was not traced.
- */
-static int smt_call_exit_handler(struct kprobe *p, struct pt_regs *regs)
-{
-	struct smt_slot *slot = smt_slot_find();
-
-	if (slot)
-		smt_call_finish(&slot->call, (int)regs_return_value(regs));
+	if (ctx->slot)
+		smt_slot_release(ctx->slot);
 	return 0;
 }
 
@@ -2475,12 +2380,6 @@ static int smt_check_params(void)
 		       msg_hook);
 		return -EINVAL;
 	}
-	if (strcmp(call_hook, "auto") && strcmp(call_hook, "returns") &&
-	    strcmp(call_hook, "kretprobe")) {
-		pr_err("invalid parameter: call_hook is auto, returns or kretprobe, not \"%s\"\n",
-		       call_hook);
-		return -EINVAL;
-	}
 	if (max_msgs > SMT_MAX_MSGS || capture_bytes > SMT_MAX_CAPTURE ||
 	    (buffer_kb && buffer_kb < 4) || buffer_kb > 65536 ||
 	    nr_slots < 8 || nr_slots > 4096) {
@@ -2887,363 +2786,10 @@ static void smt_unregister_msg_hooks(void)
 	smt_nr_sites = 0;
 }
 
-/* ---- the call's returns (x86) ----------------------------------------- */
-
-#define SMT_MAX_FUNC		4096	/* bytes of entry_symbol decoded */
-#define SMT_MAX_DECODE		1024	/* its instructions */
-#define SMT_MAX_TARGETS		128	/* jumps within it */
-
-#if defined(CONFIG_X86) && defined(CONFIG_OPTPROBES)
-/* One instruction of entry_symbol, as the kernel's decoder sees it. */
-struct smt_insn {
-	u16 off;		/* from the function's start */
-	u8 len;
-	bool emulated;		/* kprobes emulate it: it may branch */
-};
-
-enum smt_flow { SMT_FLOW_NEXT, SMT_FLOW_RET, SMT_FLOW_JUMP, SMT_FLOW_UNKNOWN };
-
-/*
- * kprobes refuse (-EINVAL) the instructions other code patches: static
- * calls (a call or jump), jump labels (a jump, or a nop while off) and
- * BUG()s (ud2).  Their length by their bytes; 0 for anything else.
- */
-static unsigned int smt_reserved_insn(const u8 *b, unsigned long room,
-				      bool *branch)
-{
-	static const u8 nop5[] = { 0x0f, 0x1f, 0x44, 0x00, 0x00 };
-
-	*branch = room >= 5 && (b[0] == 0xe8 || b[0] == 0xe9);
-	if (*branch)
-		return 5;
-	*branch = room >= 2 && b[0] == 0xeb;
-	if (*branch)
-		return 2;
-	if (room >= 5 && !memcmp(b, nop5, sizeof(nop5)))
-		return 5;
-	if (room >= 2 && ((b[0] == 0x66 && b[1] == 0x90) ||
-			  (b[0] == 0x0f && b[1] == 0x0b)))
-		return 2;
-	return 0;
-}
-
-/*
- * The instructions of [@start, @start + @size), from the kernel's own
- * decoder: a disabled kprobe on each one in turn gives its length
- * (ainsn.size) and whether kprobes emulate it (jumps, calls, returns),
- * without patching any text; they all go away together, after one RCU
- * grace period.  The int3 padding after a return takes no kprobe and is
- * skipped a byte at a time.
- */
-static int smt_decode(unsigned long start, unsigned long size, const u8 *code,
-		      struct smt_insn *insns, unsigned int *n)
-{
-	struct kprobe *kps = kvcalloc(SMT_MAX_DECODE, sizeof(*kps), GFP_KERNEL);
-	struct kprobe **ptrs = kvcalloc(SMT_MAX_DECODE, sizeof(*ptrs), GFP_KERNEL);
-	unsigned long off = 0;
-	unsigned int nk = 0;
-	int ret = kps && ptrs ? 0 : -ENOMEM;
-
-	*n = 0;
-	while (!ret && off < size) {
-		struct kprobe *kp = &kps[nk];
-		unsigned long at;
-
-		if (code[off] == INT3_INSN_OPCODE) {
-			off++;
-			continue;
-		}
-		ret = -E2BIG;
-		if (nk == SMT_MAX_DECODE)
-			break;
-		kp->addr = (kprobe_opcode_t *)(start + off);
-		kp->flags = KPROBE_FLAG_DISABLED;
-		ret = register_kprobe(kp);
-		if (ret == -EINVAL) {
-			bool branch;
-			unsigned int len = smt_reserved_insn(code + off,
-							     size - off,
-							     &branch);
-
-			if (!len)
-				break;
-			insns[(*n)++] = (struct smt_insn) {
-				.off = off, .len = len, .emulated = branch,
-			};
-			off += len;
-			ret = 0;
-			continue;
-		}
-		if (ret)
-			break;
-		ptrs[nk++] = kp;
-		/* The kernel may move a probe past an endbr at the entry. */
-		at = (unsigned long)kp->addr - start;
-		insns[*n] = (struct smt_insn) {
-			.off = at,
-			.len = (kp->flags & KPROBE_FLAG_FTRACE) ?
-			       MCOUNT_INSN_SIZE : kp->ainsn.size,
-			.emulated = !(kp->flags & KPROBE_FLAG_FTRACE) &&
-				    kp->ainsn.emulate_op,
-		};
-		ret = -EILSEQ;
-		if (!insns[*n].len || at < off)
-			break;
-		off = at + insns[(*n)++].len;
-		ret = 0;
-	}
-	if (nk)
-		unregister_kprobes(ptrs, nk);
-	kvfree(ptrs);
-	kvfree(kps);
-	return ret;
-}
-
-static bool smt_is_prefix(u8 b)
-{
-	return (b & 0xf0) == 0x40 ||	/* REX */
-	       b == 0x26 || b == 0x2e || b == 0x36 || b == 0x3e ||
-	       b == 0x64 || b == 0x65 || b == 0x66 || b == 0x67 ||
-	       b == 0xf0 || b == 0xf2 || b == 0xf3;
-}
-
-/* A jump to the start of the kernel's return thunk is a return. */
-static bool smt_is_return_thunk(unsigned long addr)
-{
-	char buf[KSYM_SYMBOL_LEN];
-
-	sprint_symbol(buf, addr);
-	return strstr(buf, "return_thunk+0x0/");
-}
-
-/* Where an instruction that kprobes emulate goes after it. */
-static enum smt_flow smt_flow_of(const u8 *code, const struct smt_insn *in,
-				 unsigned long start, unsigned long *target)
-{
-	const u8 *b = code + in->off, *end = b + in->len;
-	unsigned long next = start + in->off + in->len;
-	s32 rel;
-
-	while (b < end && smt_is_prefix(*b))
-		b++;
-	if (end - b == 5 && *b == 0xe9) {		/* jmp rel32 */
-		memcpy(&rel, b + 1, sizeof(rel));
-		*target = next + rel;
-		return smt_is_return_thunk(*target) ? SMT_FLOW_RET : SMT_FLOW_JUMP;
-	}
-	if (end - b == 2 && (*b == 0xeb || (*b & 0xf0) == 0x70 ||
-			     (*b >= 0xe0 && *b <= 0xe3))) {	/* rel8 */
-		*target = next + (s8)b[1];
-		return SMT_FLOW_JUMP;
-	}
-	if (end - b == 6 && *b == 0x0f && (b[1] & 0xf0) == 0x80) { /* jcc */
-		memcpy(&rel, b + 2, sizeof(rel));
-		*target = next + rel;
-		return SMT_FLOW_JUMP;
-	}
-	if (end - b >= 1 && (*b == 0xc3 || *b == 0xc2))
-		return SMT_FLOW_RET;
-	/* A call returns here; so do the flag instructions kprobes emulate. */
-	if (end - b >= 1 && (*b == 0xe8 || *b == 0x9c || *b == 0x9d ||
-			     *b == 0xfa || *b == 0xfb))
-		return SMT_FLOW_NEXT;
-	if (end - b >= 2 && *b == 0xff &&
-	    (((b[1] >> 3) & 7) == 2 || ((b[1] >> 3) & 7) == 3))
-		return SMT_FLOW_NEXT;		/* indirect call */
-	return SMT_FLOW_UNKNOWN;		/* indirect jump, far, ... */
-}
-
-/* pop of a callee-saved register (never the return register). */
-static bool smt_is_pop(const u8 *code, const struct smt_insn *in)
-{
-	const u8 *b = code + in->off;
-
-	if (in->emulated)
-		return false;
-	if (in->len == 1)
-		return b[0] == 0x5b || b[0] == 0x5d;	/* rbx, rbp */
-	return in->len == 2 && b[0] == 0x41 && b[1] >= 0x5c &&
-	       b[1] <= 0x5f;				/* r12-r15 */
-}
-
-/*
- * The probe point for the return at insns[@k]: the first of the pops
- * right before it.  The return register is final there, the pops leave
- * room for the 5-byte jump, and no jump lands after it, so every path to
- * the return passes it.  -1 if there is no such point.
- */
-static long smt_exit_point(const u8 *code, const struct smt_insn *insns,
-			   unsigned int k, const unsigned long *targets,
-			   unsigned int nt, unsigned long start)
-{
-	unsigned int j = k, i;
-
-	while (j > 0 && smt_is_pop(code, &insns[j - 1]) &&
-	       insns[j - 1].off + insns[j - 1].len == insns[j].off)
-		j--;
-	if (insns[k].off - insns[j].off < JMP32_INSN_SIZE)
-		return -1;
-	for (i = 0; i < nt; i++)
-		if (targets[i] > start + insns[j].off &&
-		    targets[i] <= start + insns[k].off)
-			return -1;
-	return insns[j].off;
-}
-
-/*
- * Every way out of @code (entry_symbol, at @start): returns, with the
- * probe point of each in @exits; 0 if any cannot be probed there, or the
- * function also leaves another way (a tail call, an indirect jump).
- */
-static unsigned int smt_plan_exits(const u8 *code, const struct smt_insn *insns,
-				   unsigned int n, unsigned long start,
-				   unsigned long size, unsigned long *exits)
-{
-	unsigned long targets[SMT_MAX_TARGETS], t;
-	unsigned int i, nt = 0, ne = 0;
-	long point;
-
-	for (i = 0; i < n; i++) {
-		if (!insns[i].emulated)
-			continue;
-		switch (smt_flow_of(code, &insns[i], start, &t)) {
-		case SMT_FLOW_NEXT:
-		case SMT_FLOW_RET:
-			break;
-		case SMT_FLOW_JUMP:
-			if (t < start || t >= start + size || nt == SMT_MAX_TARGETS)
-				return 0;
-			targets[nt++] = t;
-			break;
-		default:
-			return 0;
-		}
-	}
-	for (i = 0; i < n; i++) {
-		if (!insns[i].emulated ||
-		    smt_flow_of(code, &insns[i], start, &t) != SMT_FLOW_RET)
-			continue;
-		point = smt_exit_point(code, insns, i, targets, nt, start);
-		if (point < 0 || ne == SMT_MAX_EXITS)
-			return 0;
-		exits[ne++] = start + point;
-	}
-	return ne;
-}
-
-/* Where kprobes can see every return of entry_symbol; 0: nowhere. */
-static unsigned int smt_find_exits(unsigned long *exits)
-{
-	unsigned long start, size;
-	struct smt_insn *insns;
-	unsigned int n, ne = 0;
-	u8 *code;
-
-	if (smt_symbol_extent(entry_symbol, &start, &size) ||
-	    size > SMT_MAX_FUNC)
-		return 0;
-	code = kmalloc(size, GFP_KERNEL);
-	insns = kvcalloc(SMT_MAX_DECODE, sizeof(*insns), GFP_KERNEL);
-	if (code && insns &&
-	    !copy_from_kernel_nofault(code, (void *)start, size) &&
-	    !smt_decode(start, size, code, insns, &n))
-		ne = smt_plan_exits(code, insns, n, start, size, exits);
-	kvfree(insns);
-	kfree(code);
-	return ne;
-}
-#else
-static unsigned int smt_find_exits(unsigned long *exits)
-{
-	return 0;
-}
-#endif
-
-/*
- * The call from a kprobe at the entry of entry_symbol and kprobes at its
- * returns (@exits), if they can all be jumps (or, with @force, even as
- * traps).  The returns are probed first: a call that passes the entry
- * probe always meets one.
- */
-static int smt_register_exits(const unsigned long *exits, unsigned int n,
-			      bool force)
-{
-	unsigned int i;
-	int ret;
-
-	for (i = 0; i < n && !force; i++) {
-		if (!smt_site_may_jump(exits[i])) {
-			pr_info("return %pS cannot take a jump: the call from a kretprobe\n",
-				(void *)exits[i]);
-			return -EOPNOTSUPP;
-		}
-	}
-	for (i = 0; i < n; i++) {
-		smt_exit_probes[i] = (struct kprobe) {
-			.addr = (kprobe_opcode_t *)exits[i],
-			.pre_handler = smt_call_exit_handler,
-		};
-		smt_exit_ptrs[i] = &smt_exit_probes[i];
-	}
-	ret = register_kprobes(smt_exit_ptrs, n);
-	if (ret)
-		return ret;
-	if (!force && !smt_sites_jump(exits, n)) {
-		pr_info("returns of %s not optimised in time: the call from a kretprobe\n",
-			entry_symbol);
-		ret = -ETIMEDOUT;
-		goto out;
-	}
-	smt_call_probe.symbol_name = entry_symbol;
-	ret = register_kprobe(&smt_call_probe);
-	if (!ret) {
-		smt_nr_exits = n;
-		return 0;
-	}
-out:
-	unregister_kprobes(smt_exit_ptrs, n);
-	return ret;
-}
-
-static int smt_register_call_probe(const unsigned long *exits, unsigned int n)
-{
-	bool force = !strcmp(call_hook, "returns");
-	int ret = -ENOENT;
-
-	if (n)
-		ret = smt_register_exits(exits, n, force);
-	if (!ret)
-		return 0;
-	if (force) {
-		pr_err("call_hook=returns: the returns of %s cannot be probed: %pe\n",
-		       entry_symbol, ERR_PTR(ret));
-		return ret;
-	}
-	if (!n && strcmp(call_hook, "kretprobe"))
-		pr_info("no return of %s found that a kprobe can see: the call from a kretprobe\n",
-			entry_symbol);
-	return smt_register(&smt_entry_probe, entry_symbol, false);
-}
-
-static void smt_unregister_call_probe(void)
-{
-	if (!smt_nr_exits) {
-		unregister_kretprobe(&smt_entry_probe);
-		return;
-	}
-	unregister_kprobe(&smt_call_probe);	/* no new call is followed */
-	unregister_kprobes(smt_exit_ptrs, smt_nr_exits);
-}
-
 static int smt_register_probes(void)
 {
-	unsigned long exits[SMT_MAX_EXITS];
-	unsigned int nexits = 0;
 	int ret;
 
-	/* Read the code before the per-message probes patch it. */
-	if (strcmp(call_hook, "kretprobe"))
-		nexits = smt_find_exits(exits);
 	smt_entry_probe.maxactive = max_active;
 	smt_msg_probe.maxactive = max_active;
 	ret = smt_register_msg_probe();
@@ -3251,7 +2797,7 @@ static int smt_register_probes(void)
 		return ret;
 	if (!per_msg_results)
 		smt_msg_hooks_arm(false);
-	ret = smt_register_call_probe(exits, nexits);
+	ret = smt_register(&smt_entry_probe, entry_symbol, false);
 	if (ret)
 		smt_unregister_msg_hooks();
 	return ret;
@@ -3259,7 +2805,7 @@ static int smt_register_probes(void)
 
 static void smt_unregister_probes(void)
 {
-	smt_unregister_call_probe();
+	unregister_kretprobe(&smt_entry_probe);
 	smt_unregister_msg_hooks();
 }
 
@@ -3281,13 +2827,8 @@ static void smt_set_ready(bool ready)
 
 static void smt_log_loaded(void)
 {
-	char how[48] = "";
-
-	if (smt_nr_exits)
-		snprintf(how, sizeof(how), ", kprobes at entry and at %u return%s",
-			 smt_nr_exits, smt_nr_exits > 1 ? "s" : "");
-	pr_info("version %s loaded: probing %s (call%s) and %s (messages%s), %u KiB buffer per CPU x %u CPUs, max_msgs=%u capture_bytes=%u, %llu KiB in all\n",
-		SMT_VERSION, entry_symbol, how, smt_msg_symbol_used,
+	pr_info("version %s loaded: probing %s (call) and %s (messages%s), %u KiB buffer per CPU x %u CPUs, max_msgs=%u capture_bytes=%u, %llu KiB in all\n",
+		SMT_VERSION, entry_symbol, smt_msg_symbol_used,
 		smt_nr_sites ? ", at its call sites" : "",
 		smt_ring_size / 1024, num_possible_cpus(), max_msgs,
 		capture_bytes, smt_memory_bytes / 1024);

@@ -57,59 +57,11 @@ load_fails() {
 # hooks that dmesg announced.  With msg_hook=auto they are kprobes after
 # the calls of ___sys_sendmsg in __sys_sendmmsg when the optimiser made
 # them jumps (6.1's code allows it), else a kretprobe on ___sys_sendmsg
-# (6.12 has a branch right after the call) and dmesg says why.  The
-# kprobes inside __sys_sendmmsg that are not call sites are the call's
-# return probes, as many as dmesg announced (check_call_hooks).
+# (6.12 has a branch right after the call) and dmesg says why.
 KPLIST=/sys/kernel/debug/kprobes/list
-count_hooks() {
-	_nret=$(echo "$1" | sed -n 's/.*kprobes at entry and at \([0-9]*\) return.*/\1/p')
-	_nret=${_nret:-0}
-	# the entry: +0x0, or +0x4 after an endbr
-	_entry_k=$(grep -cE ' k +__sys_sendmmsg\+0x[04] ' $KPLIST)
-	_entry_r=$(grep -cE ' r +__sys_sendmmsg\+0x[04] ' $KPLIST)
-	_inside=$(($(grep -cE ' k +__sys_sendmmsg\+0x[0-9a-f]+ ' $KPLIST) - _entry_k))
-	_inside_jumps=$(grep -cE ' k +__sys_sendmmsg\+0x[0-9a-f]+ +\[OPTIMIZED\]' $KPLIST)
-	_sites=$((_inside - _nret))
-	_jumps=$((_inside_jumps - _nret))
-}
-
-# check_call_hooks DESC LOADLINE [traps|kretprobe]: the call is probed as
-# dmesg announced: a kprobe at the entry of __sys_sendmmsg and jumps
-# before its returns (where the code allows), or a kretprobe on it, and
-# then dmesg says why (unless call_hook=kretprobe chose it).
-check_call_hooks() {
-	count_hooks "$2"
-	if [ "$_nret" -gt 0 ]; then
-		if [ "$_entry_k" = 1 ] && [ "$_entry_r" = 0 ] && [ "$_inside" -ge "$_nret" ]; then
-			tap_pass "$1: an entry kprobe and $_nret return kprobes, no kretprobe on __sys_sendmmsg"
-		else
-			tap_fail "$1: an entry kprobe and $_nret return kprobes, no kretprobe" "$(cat $KPLIST)"
-		fi
-		if [ "$3" = traps ]; then
-			tap_diag "$1: $_inside_jumps of $_inside kprobes inside __sys_sendmmsg optimised"
-		elif [ "$_inside_jumps" -ge "$_nret" ]; then
-			tap_pass "$1: the return kprobes are jumps ($_inside_jumps of $_inside kprobes inside __sys_sendmmsg OPTIMIZED)"
-		else
-			tap_fail "$1: the return kprobes are jumps" "$(cat $KPLIST)"
-		fi
-		return
-	fi
-	if [ "$_entry_r" = 1 ] && [ "$_entry_k" = 0 ]; then
-		tap_pass "$1: a kretprobe on __sys_sendmmsg"
-	else
-		tap_fail "$1: a kretprobe on __sys_sendmmsg" "$(cat $KPLIST)"
-	fi
-	[ "$3" = kretprobe ] && return
-	_why=$(dmesg | grep -E 'the call from a kretprobe' | head -n 1)
-	if [ -n "$_why" ]; then
-		tap_pass "$1: dmesg says why the returns are not probed: $_why"
-	else
-		tap_fail "$1: dmesg says why the returns are not probed" "$(dmesg | tail -n 5)"
-	fi
-}
-
 check_msg_hooks() {
-	count_hooks "$2"
+	_sites=$(grep -cE ' k +__sys_sendmmsg\+0x[0-9a-f]+ ' $KPLIST)
+	_jumps=$(grep -cE ' k +__sys_sendmmsg\+0x[0-9a-f]+ +\[OPTIMIZED\]' $KPLIST)
 	_ret=$(grep -cE ' r +___sys_sendmsg\+0x0 ' $KPLIST)
 	case $2 in
 	*"(messages, at its call sites)"*)
@@ -148,11 +100,10 @@ dmesg -c >/dev/null
 tap_ok "insmod with defaults" insmod $KO
 line=$(dmesg | grep 'sendmmsg_trace: version')
 case $line in
-*"probing __sys_sendmmsg (call"*") and ___sys_sendmsg (messages"*) tap_pass "dmesg names the probes: ${line#*] }" ;;
+*"probing __sys_sendmmsg (call) and ___sys_sendmsg (messages"*) tap_pass "dmesg names the probes: ${line#*] }" ;;
 *) tap_fail "dmesg names the probes" "$line" ;;
 esac
 check_msg_hooks "defaults" "$line"
-check_call_hooks "defaults" "$line"
 # The default ring: 64 MiB over the possible CPUs, 256-2048 KiB each, a
 # power of two.
 possible=$(awk -F, '{ for (i = 1; i <= NF; i++) { n = split($i, a, "-");
@@ -251,22 +202,6 @@ for hook in sites kretprobe; do
 	unload_clean "msg_hook=$hook"
 done
 load_fails "bad msg_hook" "msg_hook is auto, sites or kretprobe" msg_hook=both
-
-# --- both call hooks ----------------------------------------------------------
-for hook in returns kretprobe; do
-	dmesg -c >/dev/null
-	tap_ok "insmod call_hook=$hook" insmod $KO call_hook=$hook
-	line=$(dmesg | grep 'sendmmsg_trace: version')
-	if [ $hook = returns ]; then
-		check_call_hooks "call_hook=returns" "$line" traps
-	else
-		check_call_hooks "call_hook=kretprobe" "$line" kretprobe
-	fi
-	tap_run t_record
-	tap_run t_record_32
-	unload_clean "call_hook=$hook"
-done
-load_fails "bad call_hook" "call_hook is auto, returns or kretprobe" call_hook=exit
 
 # --- symbol overrides and fallbacks -------------------------------------------
 load_fails "bad entry symbol" "cannot probe smt_no_such_function: -" entry_symbol=smt_no_such_function
