@@ -235,6 +235,27 @@ run_round() {
 	done
 }
 
+# rate_step LABEL CMD...: one step of the zero-loss ladder: CMD, which
+# prints "<calls/s> <calls>", runs while smt_drain reads; then the step's
+# RATE line with the drainer's counts.
+rate_step() {
+	label=$1
+	shift
+	smt_drain >/tmp/drain.out &
+	READER=$!
+	sleep 0.3
+	out=$("$@")
+	sleep 0.2	# let the reader empty the ring before the counts
+	stop_reader
+	echo "RATE $label $out $(tail -n 1 /tmp/drain.out)"
+}
+
+# The fail path flat out for FAIL_SECONDS, as "<calls/s> <calls>".
+fail_flat_out() {
+	smt_bench fail "$FAIL_SECONDS" |
+		awk '{ printf "%.0f %s\n", 1e9 / $1, $2 }'
+}
+
 # The fastest rate at which the reader keeps up: paced UDP vlen 1 calls at
 # increasing rates (0 = flat out), each second checked for lost records
 # and missed probe hits.
@@ -245,22 +266,10 @@ zero_loss() {
 	wait_for /tmp/drain.out memory_bytes 10 && echo "CONFIG $(head -n 1 /tmp/drain.out)"
 	stop_reader
 	for rate in $RATES; do
-		smt_drain >/tmp/drain.out &
-		READER=$!
-		sleep 0.3
-		out=$(smt_bench pace "$rate" 1)
-		sleep 0.2	# let the reader empty the ring before the counts
-		stop_reader
-		echo "RATE $rate $out $(tail -n 1 /tmp/drain.out)"
+		rate_step "$rate" smt_bench pace "$rate" 1
 	done
 	# The fastest a single thread can call: the fail path, flat out.
-	smt_drain >/tmp/drain.out &
-	READER=$!
-	sleep 0.3
-	set -- $(smt_bench fail "$FAIL_SECONDS")
-	sleep 0.2
-	stop_reader
-	echo "RATE fail $(awk -v ns="$1" 'BEGIN { printf "%.0f", 1e9 / ns }') $2 $(tail -n 1 /tmp/drain.out)"
+	rate_step fail fail_flat_out
 	rmmod sendmmsg_trace
 }
 
