@@ -21,7 +21,11 @@ smt_die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 # Packages the harness needs on the build machine (Debian names).
 # shellcheck disable=SC2034  # used by tests/check.sh
 SMT_HOST_PACKAGES=(
-	qemu-system-x86 busybox-static cpio kmod gcc-multilib musl-tools sparse
+	qemu-system-x86 busybox-static cpio kmod musl-tools sparse
+	# 32-bit and arm64 guest programs: cross compilers (gcc-multilib conflicts
+	# with them, so i386 is built by i686-linux-gnu-gcc), and the arm64 guest
+	gcc-i686-linux-gnu libc6-dev-i386-cross gcc-aarch64-linux-gnu libc6-dev-arm64-cross
+	gcc-arm-linux-gnueabihf libc6-dev-armhf-cross qemu-system-arm
 	jq python3 gcc gcc-12 make dwarves libelf1 xz-utils zstd gzip util-linux
 	coreutils findutils gawk sed grep dpkg apt strace dkms openssl perl
 	linux-source-6.1 cppcheck
