@@ -48,6 +48,7 @@
 #include <linux/uaccess.h>
 #include <linux/uio.h>
 #include <linux/un.h>
+#include <linux/version.h>
 #include <linux/vmalloc.h>
 #include <linux/wait.h>
 #ifdef CONFIG_X86
@@ -64,6 +65,45 @@
 #define SMT_REC_ALIGN		8
 #define SMT_IOV_CHUNK		8	/* iovecs read per nofault copy */
 #define SMT_HDR_CHUNK		4	/* mmsghdrs read per nofault copy */
+
+/* ---- kernel compatibility --------------------------------------------- */
+
+/*
+ * Every difference between the kernels the module supports (5.10 to 7.x)
+ * is shimmed here, so that the rest of the file is written against the
+ * newest interfaces.  Each shim names the release that brought the newer
+ * interface; where a macro tells whether it is there, the shim tests that
+ * rather than the version.  The kernel matrix of tests/ boots a kernel
+ * that needs each of them (5.10 for all three).
+ */
+
+/* 5.11: irq_work_is_pending() and IRQ_WORK_INIT_LAZY(), with ->node. */
+#ifndef IRQ_WORK_INIT_LAZY
+#define IRQ_WORK_INIT_LAZY(fn) \
+	((struct irq_work){ .flags = ATOMIC_INIT(IRQ_WORK_LAZY), .func = (fn) })
+
+static inline bool irq_work_is_pending(struct irq_work *work)
+{
+	return atomic_read(&work->flags) & IRQ_WORK_PENDING;
+}
+#endif
+
+/* 5.11: sock_from_file() lost its error argument. */
+#if KERNEL_VERSION(5, 11, 0) > LINUX_VERSION_CODE
+static inline struct socket *smt_sock_from_file(struct file *file)
+{
+	int err;
+
+	return sock_from_file(file, &err);
+}
+#else
+#define smt_sock_from_file(file) sock_from_file(file)
+#endif
+
+/* 6.12: struct fd became opaque, read through fd_file(). */
+#ifndef fd_file
+#define fd_file(f) ((f).file)
+#endif
 
 /* ---- module parameters ------------------------------------------------ */
 
@@ -994,10 +1034,6 @@ static void smt_capture_sock(struct smt_slot *slot, struct socket *sock)
 	slot->status |= SMT_ST_SOCK_VALID;
 }
 
-#ifndef fd_file		/* before 6.12 */
-#define fd_file(f) ((f).file)
-#endif
-
 /*
  * The socket by its fd, at the call's return: when per-message results
  * come from the call sites, or no message reached the per-message probe.
@@ -1014,7 +1050,7 @@ static void smt_capture_sock_by_fd(struct smt_slot *slot, int fd)
 	f = fdget(fd);
 	if (!fd_file(f))
 		return;
-	sock = sock_from_file(fd_file(f));
+	sock = smt_sock_from_file(fd_file(f));
 	if (sock)
 		smt_capture_sock(slot, sock);
 	fdput(f);
@@ -1781,12 +1817,14 @@ static bool smt_older_pending(u64 best_ts, int best_cpu)
 	for_each_possible_cpu(cpu) {
 		struct smt_ring *r = per_cpu_ptr(smt_rings, cpu);
 
+		u64 bound, head;
+
 		if (cpu == best_cpu)
 			continue;
 		/* Pairs with smt_ring_end(): a cleared bound shows its head. */
-		u64 bound = smp_load_acquire(&r->writing);
+		bound = smp_load_acquire(&r->writing);
 		/* Pairs with the producer's release: published since? */
-		u64 head = smp_load_acquire(&r->head);
+		head = smp_load_acquire(&r->head);
 
 		if (head != r->seen_head || (bound && bound <= best_ts))
 			return true;

@@ -50,7 +50,8 @@ fetch_kernel() {
 		smt_die "kernel fetch failed, see $out/fetch.log"
 	# shellcheck source=/dev/null
 	source "$out/kernel.env"
-	export SMT_KNAME SMT_KIMAGE SMT_KDIR SMT_KREL SMT_KMODDIR SMT_KAPPEND SMT_QEMU_OPTS
+	export SMT_KNAME SMT_KIMAGE SMT_KDIR SMT_KREL SMT_KMODDIR SMT_KAPPEND SMT_QEMU_OPTS \
+	SMT_KARCH SMT_KMAKE_ARGS SMT_KCHROOT
 }
 
 # The module as it is in the tree, and the two guest programs (static).
@@ -66,7 +67,7 @@ build_all() {
 		git diff --quiet HEAD -- sendmmsg_trace.c sendmmsg_trace.h 2>/dev/null || echo "+ uncommitted changes"
 		echo "(sendmmsg_trace.c sha256 $(sha256sum "$out/module/sendmmsg_trace.c" | cut -c1-12))"
 	} | paste -sd ' ' >"$out/module-id"
-	make -C "$SMT_KDIR" M="$out/module" modules >"$out/build.log" 2>&1 ||
+	smt_kbuild_modules "$out/module" >"$out/build.log" 2>&1 ||
 		smt_die "module build failed, see $out/build.log"
 	build_base
 	for p in smt_bench smt_drain; do
@@ -86,7 +87,7 @@ build_base() {
 	git show "$BENCH_BASE:sendmmsg_trace.c" >"$out/base/sendmmsg_trace.c" &&
 		git show "$BENCH_BASE:sendmmsg_trace.h" >"$out/base/sendmmsg_trace.h" ||
 		smt_die "BENCH_BASE=$BENCH_BASE: no module sources at that revision"
-	make -C "$SMT_KDIR" M="$out/base" modules >>"$out/build.log" 2>&1 ||
+	smt_kbuild_modules "$out/base" >>"$out/build.log" 2>&1 ||
 		smt_die "base module build failed, see $out/build.log"
 	echo "; smt_base: $(git rev-parse --short "$BENCH_BASE")" >>"$out/module-id"
 	paste -sd ' ' "$out/module-id" >"$out/module-id.new" && mv "$out/module-id.new" "$out/module-id"

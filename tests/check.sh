@@ -270,7 +270,7 @@ build_module() {
 		tap_line "$tap" not-ok "$desc" "no module source (Kbuild, *.c) in $src"
 		return 1
 	fi
-	make -C "$SMT_KDIR" M="$out" W=1 modules >"$log" 2>&1
+	smt_kbuild_modules "$out" W=1 >"$log" 2>&1
 	rc=$?
 	warn=$(grep -i 'warning:' "$log" | head -n 40)
 	if ((rc != 0)) || [[ ! -f $out/$name.ko ]]; then
@@ -340,7 +340,9 @@ test_kernel() {
 	(
 		# shellcheck disable=SC1091
 		source "$kdir/kernel.env"
-		export SMT_KNAME SMT_KIMAGE SMT_KDIR SMT_KREL SMT_KMODDIR SMT_KAPPEND SMT_QEMU_OPTS
+		: "${SMT_KARCH:=x86_64}" "${SMT_KMAKE_ARGS:=}" "${SMT_KCHROOT:=}"
+		export SMT_KNAME SMT_KIMAGE SMT_KDIR SMT_KREL SMT_KMODDIR SMT_KAPPEND SMT_QEMU_OPTS \
+			SMT_KARCH SMT_KMAKE_ARGS SMT_KCHROOT
 		smt_say "$k: $SMT_KREL: building module (W=1) and guest image"
 		build_module sendmmsg_trace "$SMT_MODULE_SRC" "$kdir/module" "$kdir/module.log" \
 			"$kdir/module.tap" "module builds with W=1 without warnings on $k" &

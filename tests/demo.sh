@@ -22,13 +22,14 @@ smt_say "fetching kernel $kernel (cached after the first time)"
 smt_kernel_setup "$kernel" >"$out/kernel.env" 2>"$out/fetch.log" ||
 	smt_die "kernel fetch failed, see $out/fetch.log"
 source "$out/kernel.env"
-export SMT_KNAME SMT_KIMAGE SMT_KDIR SMT_KREL SMT_KMODDIR SMT_KAPPEND SMT_QEMU_OPTS
+export SMT_KNAME SMT_KIMAGE SMT_KDIR SMT_KREL SMT_KMODDIR SMT_KAPPEND SMT_QEMU_OPTS \
+	SMT_KARCH SMT_KMAKE_ARGS SMT_KCHROOT
 
 smt_say "building the module, the reader and the workload"
 rm -rf "$out/module"
 mkdir -p "$out/module"
 cp Kbuild sendmmsg_trace.c sendmmsg_trace.h "$out/module/"
-make -C "$SMT_KDIR" M="$out/module" modules >"$out/build.log" 2>&1 ||
+smt_kbuild_modules "$out/module" >"$out/build.log" 2>&1 ||
 	smt_die "module build failed, see $out/build.log"
 make -C userspace STATIC=1 >>"$out/build.log" 2>&1 ||
 	smt_die "reader build failed, see $out/build.log"

@@ -25,6 +25,11 @@
 #   SMT_KMODDIR  the unpacked /lib/modules/$SMT_KREL, with modules.dep
 #   SMT_KAPPEND  extra kernel command line (optional)
 #   SMT_QEMU_OPTS extra QEMU options (optional)
+#   SMT_KARCH    the guest's architecture: x86_64 (default) or arm64
+#   SMT_KMAKE_ARGS extra arguments of the module's make (CC=gcc, ARCH=arm64
+#                CROSS_COMPILE=aarch64-linux-gnu-, ...) (optional)
+#   SMT_KCHROOT  build the module inside this chroot (a toolchain the build
+#                machine lacks); SMT_KDIR is then a path inside it (optional)
 #
 # Adding a kernel: write a function kernel_<name with every character that
 # is not a letter or digit turned into _>, e.g. kernel_debug for "debug",
@@ -43,7 +48,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/vm/lib.sh"
 
 # "debug" last: tests/check.sh builds it in the background (niced) while the
 # three Debian kernels are tested.
-SMT_ALL_KERNELS=${SMT_ALL_KERNELS:-"6.1 6.12 6.12-rt debug"}
+SMT_ALL_KERNELS=${SMT_ALL_KERNELS:-"5.10 6.1 6.12 6.12-rt newest debug"}
 SMT_DEBIAN_SUITE=${SMT_DEBIAN_SUITE:-bookworm}
 SMT_APT_MAX_AGE=${SMT_APT_MAX_AGE:-21600}
 
@@ -52,6 +57,8 @@ SMT_APT_MAX_AGE=${SMT_APT_MAX_AGE:-21600}
 kernel_6_1() { smt_debian_kernel 6.1 linux-image-amd64 ""; }
 kernel_6_12() { smt_debian_kernel 6.12 linux-image-amd64 "$SMT_DEBIAN_SUITE-backports"; }
 kernel_6_12_rt() { smt_debian_kernel 6.12-rt linux-image-rt-amd64 "$SMT_DEBIAN_SUITE-backports"; }
+# Debian 11's headers name gcc-10 as CC; bookworm's gcc (12) builds for it.
+kernel_5_10() { smt_debian_kernel 5.10 linux-image-amd64 "" bullseye CC=gcc; }
 
 smt_kernel_func() { printf 'kernel_%s\n' "${1//[^a-zA-Z0-9]/_}"; }
 
@@ -65,27 +72,54 @@ smt_kernel_setup() {
 	"$f"
 }
 
-# smt_kernel_block NAME IMAGE KDIR RELEASE MODDIR [KAPPEND [QEMU_OPTS]]
+# smt_kernel_block NAME IMAGE KDIR RELEASE MODDIR [KAPPEND [QEMU_OPTS [ARCH
+#                  [MAKE_ARGS [CHROOT]]]]]
 smt_kernel_block() {
 	printf 'SMT_KNAME=%q\nSMT_KIMAGE=%q\nSMT_KDIR=%q\nSMT_KREL=%q\nSMT_KMODDIR=%q\nSMT_KAPPEND=%q\nSMT_QEMU_OPTS=%q\n' \
 		"$1" "$2" "$3" "$4" "$5" "${6:-}" "${7:-}"
+	printf 'SMT_KARCH=%q\nSMT_KMAKE_ARGS=%q\nSMT_KCHROOT=%q\n' "${8:-x86_64}" "${9:-}" "${10:-}"
 }
 
 # ------------------------------------------------------ private apt config --
 
-SMT_APT_DIR=$SMT_CACHE/apt
-SMT_APT_OPTS=(
-	-o "Dir::Etc::SourceList=$SMT_APT_DIR/sources.list"
-	-o "Dir::Etc::SourceParts=/dev/null"
-	-o "Dir::State::Lists=$SMT_APT_DIR/lists"
-	-o "Dir::Cache=$SMT_APT_DIR/cache"
-	-o "Dir::Cache::pkgcache=pkgcache.bin"
-	-o "Dir::Cache::srcpkgcache="
-	-o "Dir::Etc::Preferences=/dev/null"
-	-o "Dir::Etc::PreferencesParts=/dev/null"
-	-o "APT::Sandbox::User=root"
-	-o "Acquire::Retries=3"
-)
+# A private apt configuration per Debian distribution and architecture (a
+# "profile"), each with its own lists: one sources list naming several
+# distributions would make apt's candidate the newest of them all.
+#   smt_apt_use DIST [ARCH]   selects the profile: SMT_APT_DIR, SMT_APT_OPTS
+#                             (DIST: bookworm, bullseye, trixie, sid; ARCH:
+#                             amd64 by default, or arm64)
+# Each distribution's list has its -updates, -backports and -security
+# suites where Debian has them.
+smt_apt_use() {
+	SMT_APT_DIST=$1 SMT_APT_ARCH=${2:-amd64}
+	SMT_APT_DIR=$SMT_CACHE/apt/$SMT_APT_DIST-$SMT_APT_ARCH
+	SMT_APT_OPTS=(
+		-o "Dir::Etc::SourceList=$SMT_APT_DIR/sources.list"
+		-o "Dir::Etc::SourceParts=/dev/null"
+		-o "Dir::State::Lists=$SMT_APT_DIR/lists"
+		-o "Dir::State::status=$SMT_APT_DIR/status"
+		-o "Dir::Cache=$SMT_APT_DIR/cache"
+		-o "Dir::Cache::pkgcache=pkgcache.bin"
+		-o "Dir::Cache::srcpkgcache="
+		-o "Dir::Etc::Preferences=/dev/null"
+		-o "Dir::Etc::PreferencesParts=/dev/null"
+		-o "APT::Architecture=$SMT_APT_ARCH"
+		-o "APT::Architectures=$SMT_APT_ARCH"
+		-o "APT::Sandbox::User=root"
+		-o "Acquire::Retries=3"
+	)
+}
+smt_apt_use "$SMT_DEBIAN_SUITE"
+
+# smt_apt_suites DIST: the suites of DIST's profile, "main" and "security"
+# ones separated by a "|".
+smt_apt_suites() {
+	case $1 in
+	sid) echo "sid|" ;;
+	bullseye) echo "bullseye bullseye-updates|bullseye-security" ;; # no -backports now
+	*) echo "$1 $1-updates $1-backports|$1-security" ;;
+	esac
+}
 
 # The archive URIs this machine already uses (deb822 .sources and one-line
 # .list files), printed as "main-uri security-uri".
@@ -132,14 +166,19 @@ smt_debian_mirrors() {
 # own apt configuration, lists or caches.
 smt_apt_update() {
 	local stamp=$SMT_APT_DIR/lists/.smt-updated main sec kr=/usr/share/keyrings/debian-archive-keyring.gpg
-	local want age
+	local want age suites d
 	mkdir -p "$SMT_APT_DIR/lists/partial" "$SMT_APT_DIR/cache/archives/partial"
+	touch "$SMT_APT_DIR/status"
 	read -r main sec < <(smt_debian_mirrors)
-	want=$(printf 'deb [signed-by=%s] %s %s main\n' \
-		"$kr" "$main" "$SMT_DEBIAN_SUITE" \
-		"$kr" "$main" "$SMT_DEBIAN_SUITE-updates" \
-		"$kr" "$main" "$SMT_DEBIAN_SUITE-backports" \
-		"$kr" "$sec" "$SMT_DEBIAN_SUITE-security")
+	suites=$(smt_apt_suites "$SMT_APT_DIST")
+	want=$(
+		for d in ${suites%|*}; do
+			printf 'deb [arch=%s signed-by=%s] %s %s main\n' "$SMT_APT_ARCH" "$kr" "$main" "$d"
+		done
+		for d in ${suites#*|}; do
+			printf 'deb [arch=%s signed-by=%s] %s %s main\n' "$SMT_APT_ARCH" "$kr" "$sec" "$d"
+		done
+	)
 	if [[ ! -f $SMT_APT_DIR/sources.list ]] || [[ $(cat "$SMT_APT_DIR/sources.list") != "$want" ]]; then
 		printf '%s\n' "$want" >"$SMT_APT_DIR/sources.list"
 		rm -f "$stamp"
@@ -181,16 +220,19 @@ smt_apt_version() {
 
 # --------------------------------------------------------- Debian kernels --
 
-# smt_debian_kernel NAME META_PACKAGE TARGET_RELEASE
+# smt_debian_kernel NAME META_PACKAGE TARGET_RELEASE [DIST [MAKE_ARGS]]
 # Resolves META_PACKAGE (linux-image-amd64, linux-image-rt-amd64) in
-# TARGET_RELEASE (empty: the default candidate, i.e. bookworm/-security),
-# downloads and unpacks image (-unsigned), headers, headers-common and kbuild.
+# TARGET_RELEASE of DIST's profile (default $SMT_DEBIAN_SUITE; an empty
+# TARGET_RELEASE: the default candidate, e.g. bookworm/-security), downloads
+# and unpacks image (-unsigned), headers, headers-common and kbuild.
+# MAKE_ARGS go into the block (SMT_KMAKE_ARGS).
 smt_debian_kernel() {
-	local name=$1 meta=$2 rel=$3 resolved=$SMT_CACHE/resolved/$1
+	local name=$1 meta=$2 rel=$3 dist=${4:-$SMT_DEBIAN_SUITE} margs=${5:-} resolved=$SMT_CACHE/resolved/$1
 	local image krel hdr common kbuild pkg ver pkgs=() root stamp want old
 	mkdir -p "$SMT_CACHE/resolved" "$SMT_CACHE/kernels"
 	(
 		flock 9
+		smt_apt_use "$dist"
 		if smt_apt_update; then
 			image=$(smt_apt_dep "$meta" '^linux-image-[0-9]' "$rel")
 			krel=${image#linux-image-}
@@ -228,7 +270,8 @@ smt_debian_kernel() {
 			echo "kernel $krel: cached in $root" >&2
 		fi
 		smt_kernel_block "$name" "$(smt_boot_image "$root/boot/vmlinuz-$krel")" \
-			"$root/usr/src/linux-headers-$krel" "$krel" "$root/lib/modules/$krel" >"$resolved.tmp"
+			"$root/usr/src/linux-headers-$krel" "$krel" "$root/lib/modules/$krel" "" "" \
+			x86_64 "$margs" >"$resolved.tmp"
 		mv "$resolved.tmp" "$resolved"
 		cat "$resolved"
 	) 9>"$SMT_CACHE/.lock"

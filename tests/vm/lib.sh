@@ -58,3 +58,27 @@ smt_suite_header() {
 smt_now() { date +%s.%N | cut -c1-13; }
 # smt_elapsed START: seconds since START, one decimal.
 smt_elapsed() { awk -v s="$1" -v e="$(smt_now)" 'BEGIN { printf "%.1f", e - s }'; }
+
+# smt_kbuild_modules DIR [MAKE_ARG...]: `make modules` of the out-of-tree module
+# in DIR against SMT_KDIR, with the kernel's SMT_KMAKE_ARGS.  With
+# SMT_KCHROOT (a kernel built by a compiler this machine lacks), DIR is
+# copied into the chroot, built there in a private mount namespace (objtool
+# reads /proc) and copied back.
+smt_kbuild_modules() {
+	local dir=$1 inner rc
+	shift
+	# shellcheck disable=SC2086  # SMT_KMAKE_ARGS is a list of words
+	if [[ -z ${SMT_KCHROOT:-} ]]; then
+		make -C "$SMT_KDIR" M="$dir" $SMT_KMAKE_ARGS "$@" modules
+		return
+	fi
+	inner=/tmp/smt-kbuild.$BASHPID
+	rm -rf "${SMT_KCHROOT:?}$inner"
+	cp -a "$dir" "$SMT_KCHROOT$inner" || return 1
+	# shellcheck disable=SC2086
+	unshare -m -- sh -c 'mount -t proc proc "$1/proc" && shift && exec chroot "$@"' sh \
+		"$SMT_KCHROOT" "$SMT_KCHROOT" make -C "$SMT_KDIR" M="$inner" $SMT_KMAKE_ARGS "$@" modules
+	rc=$?
+	cp -a "$SMT_KCHROOT$inner/." "$dir/" && rm -rf "${SMT_KCHROOT:?}$inner"
+	return $rc
+}
