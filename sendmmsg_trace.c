@@ -74,7 +74,7 @@
  * newest interfaces.  Each shim names the release that brought the newer
  * interface; where a macro tells whether it is there, the shim tests that
  * rather than the version.  The kernel matrix of tests/ boots a kernel
- * that needs each of them (5.10 for all three).
+ * that needs each of them (5.10 for all of them).
  */
 
 /* 5.11: irq_work_is_pending() and IRQ_WORK_INIT_LAZY(), with ->node. */
@@ -104,6 +104,41 @@ static inline struct socket *smt_sock_from_file(struct file *file)
 #ifndef fd_file
 #define fd_file(f) ((f).file)
 #endif
+
+/*
+ * 5.17: __set_task_comm() pads comm with NULs (strscpy_pad); before, its
+ * strlcpy() left the tail of a longer earlier name behind the NUL, which
+ * must not reach a record.
+ */
+static inline void smt_copy_comm(char *dst, const char *comm, size_t size)
+{
+	memcpy(dst, comm, size);
+	dst[size - 1] = '\0';
+#if KERNEL_VERSION(5, 17, 0) > LINUX_VERSION_CODE
+	{
+		size_t len = strnlen(dst, size);
+
+		memset(dst + len, 0, size - len);
+	}
+#endif
+}
+
+/*
+ * 5.14: a page fault taken inside a kprobe's handler no longer counts as
+ * a miss of that kprobe.  Before, each user read of ours that faulted (a
+ * bad pointer, a page not yet mapped: the *_nofault helpers fix it up)
+ * added one to kp.nmissed.  Our probes sit on a syscall's path, which no
+ * probe handler can enter, so there kp.nmissed counts those faults only,
+ * never a call that went untraced: it is not a miss.
+ */
+static inline unsigned long smt_kprobe_missed(const struct kprobe *kp)
+{
+#if KERNEL_VERSION(5, 14, 0) > LINUX_VERSION_CODE
+	return 0;
+#else
+	return READ_ONCE(kp->nmissed);
+#endif
+}
 
 /* ---- module parameters ------------------------------------------------ */
 
@@ -1326,7 +1361,7 @@ static void *smt_ring_at(const struct smt_ring *r, u64 pos)
 static u64 smt_missed_total(void)
 {
 	return (u64)(unsigned int)READ_ONCE(smt_entry_probe.nmissed) +
-	       READ_ONCE(smt_entry_probe.kp.nmissed);
+	       smt_kprobe_missed(&smt_entry_probe.kp);
 }
 
 /* Probe misses not yet reported in the stream: claim them once. */
@@ -1351,11 +1386,11 @@ static void smt_wake_reader(struct irq_work *work)
 static unsigned long smt_msg_missed(void)
 {
 	unsigned long n = READ_ONCE(smt_msg_probe.nmissed) +
-			  READ_ONCE(smt_msg_probe.kp.nmissed);
+			  smt_kprobe_missed(&smt_msg_probe.kp);
 	unsigned int i;
 
 	for (i = 0; i < smt_nr_sites; i++)
-		n += READ_ONCE(smt_site_probes[i].nmissed);
+		n += smt_kprobe_missed(&smt_site_probes[i]);
 	return n;
 }
 
@@ -1519,10 +1554,10 @@ static void smt_fill_task(struct smt_call *c)
 	 * comm is NUL-padded by __set_task_comm() (strscpy_pad), so a plain
 	 * copy is what strscpy_pad() would give, without a byte loop; a
 	 * rename racing with it can only tear the name, as it could anyway.
+	 * Older kernels need the padding done here (smt_copy_comm).
 	 */
 	BUILD_BUG_ON(sizeof(current->comm) != sizeof(c->comm));
-	memcpy(c->comm, current->comm, sizeof(c->comm));
-	c->comm[sizeof(c->comm) - 1] = '\0';
+	smt_copy_comm(c->comm, current->comm, sizeof(c->comm));
 #ifdef CONFIG_CGROUPS
 	/*
 	 * With preemption off this is an RCU read-side section, which
