@@ -2765,9 +2765,15 @@ static bool smt_sites_jump(const unsigned long *sites, unsigned int n)
 static int smt_register_sites(const char *callee, bool force)
 {
 	unsigned long sites[SMT_MAX_SITES];
-	unsigned int i, n = smt_find_sites(callee, sites);
+	unsigned int i, n;
 	int ret;
 
+	/* The scan decodes x86 calls (e8 rel32); elsewhere: the kretprobe. */
+	if (!IS_ENABLED(CONFIG_X86)) {
+		pr_info("call-site probes are x86 only: per-message results from a kretprobe\n");
+		return -EOPNOTSUPP;
+	}
+	n = smt_find_sites(callee, sites);
 	if (!n) {
 		pr_info("no call of %s found in %s\n", callee, entry_symbol);
 		return -ENOENT;

@@ -95,6 +95,8 @@ count_tap() {
 			else
 				PASS[$key]=$((PASS[$key] + 1))
 			fi
+		elif [[ $line == '# note:'* ]]; then
+			printf '%s %s\n' "$pfx" "$line"	# the harness's own notes: always shown
 		elif [[ $line == '#'* ]]; then
 			if ((show)); then
 				shown=$((shown + 1))
@@ -218,6 +220,78 @@ build_guest_programs() {
 	count_tap host build "$tap"
 	smt_image_common "$SMT_BUILD/guest-root" >"$SMT_BUILD/guest-root.log" 2>&1 ||
 		smt_note "staging the guest root failed: see $SMT_BUILD/guest-root.log"
+	# Other architectures' userland: built when their first kernel comes.
+	rm -f "$SMT_BUILD"/userland-arm64.{tap,env}
+}
+
+# guest_root ARCH: the staged common guest root of ARCH.
+guest_root() {
+	if [[ $1 == x86_64 ]]; then echo "$SMT_BUILD/guest-root"; else echo "$SMT_BUILD/guest-root-$1"; fi
+}
+
+# userland_for_arch ARCH TAPFILE: the userland of a guest of ARCH, built
+# once per run, the first time a kernel of ARCH is tested (an architecture
+# is known only from the kernel's block); its verdicts go into TAPFILE
+# that first time only (they count in that kernel's build row).  Exports
+# SMT_HOST_ROOT, what the guest's /host is.
+userland_for_arch() {
+	local arch=$1 tap=$2 base=$SMT_BUILD/userland-$1
+	[[ $arch == x86_64 ]] && return 0
+	if [[ ! -f $base.tap ]]; then
+		smt_say "host: building the $arch userland (reader, guest programs, guest root, host-run root)"
+		"build_userland_$arch" "$base.tap.tmp" "$base.env.tmp"
+		mv "$base.env.tmp" "$base.env"
+		mv "$base.tap.tmp" "$base.tap"
+		cat "$base.tap" >>"$tap"
+	fi
+	# shellcheck disable=SC1090
+	source "$base.env"
+	export SMT_HOST_ROOT
+}
+
+# build_userland_arm64 TAPFILE ENVFILE: the reader (built out of tree in
+# build/userland-arm64-src, so that userspace/ keeps its x86 objects), the
+# guest programs (build/guest-arm64: aarch64 and AArch32), the guest root
+# (build/guest-root-arm64, busybox-static:arm64) and the arm64 root that
+# the guest's /host is (tests/kernels.d/arm64.sh: strace, python3, jq...).
+build_userland_arm64() {
+	local tap=$1 env=$2 src=$SMT_BUILD/userland-arm64-src gbin=$SMT_BUILD/guest-arm64 rbin=
+	local hroot='' log=$SMT_BUILD/userland-arm64
+	: >"$tap"
+	rm -rf "$src"
+	mkdir -p "$src/userspace" "$SMT_BUILD/reader-arm64"
+	cp userspace/Makefile userspace/*.[ch] "$src/userspace/" && cp sendmmsg_trace.h "$src/"
+	if make -j"$(nproc)" -C "$src/userspace" CC="${SMT_ARM64_CROSS}gcc" STATIC=1 >"$log-reader.log" 2>&1 &&
+		cp "$src/userspace/sendmmsg-trace" "$SMT_BUILD/reader-arm64/sendmmsg-trace"; then
+		rbin=$SMT_BUILD/reader-arm64/sendmmsg-trace
+		tap_line "$tap" ok "arm64 reader builds (${SMT_ARM64_CROSS}gcc, STATIC=1)"
+	else
+		tap_line "$tap" not-ok "arm64 reader builds (${SMT_ARM64_CROSS}gcc, STATIC=1)" \
+			"log: $log-reader.log" "$(grep -iE 'error:|warning:' "$log-reader.log" | head -n 20)"
+	fi
+	if make -k -j"$(nproc)" -C tests/guest OUT="$gbin" ARCH=arm64 >"$log-guest.log" 2>&1; then
+		tap_line "$tap" ok "arm64 guest programs build (aarch64 and AArch32)"
+	else
+		tap_line "$tap" not-ok "arm64 guest programs build (aarch64 and AArch32)" "log: $log-guest.log" \
+			"$(grep -E 'error:|warning:|\*\*\*' "$log-guest.log" | head -n 30)"
+	fi
+	if SMT_GUEST_BIN=$gbin SMT_READER_BIN=$rbin smt_image_common "$(guest_root arm64)" arm64 \
+		>"$log-root.log" 2>&1; then
+		tap_line "$tap" ok "arm64 guest root staged (busybox-static:arm64)"
+	else
+		tap_line "$tap" not-ok "arm64 guest root staged (busybox-static:arm64)" "log: $log-root.log" \
+			"$(tail -n 10 "$log-root.log")"
+	fi
+	if hroot=$(smt_arm64_host_root 2>"$log-hostroot.log"); then
+		tap_line "$tap" ok "arm64 root for /tests/host-run unpacked ($SMT_ARM64_HOST_PACKAGES)"
+	else
+		tap_line "$tap" not-ok "arm64 root for /tests/host-run unpacked" "log: $log-hostroot.log" \
+			"$(tail -n 10 "$log-hostroot.log")"
+		# /host stays empty rather than x86-64 programs the guest cannot run
+		hroot=$SMT_BUILD/userland-arm64-noroot
+		mkdir -p "$hroot"
+	fi
+	printf 'SMT_HOST_ROOT=%q\n' "$hroot" >"$env"
 }
 
 # ----------------------------------------------------------- kernel stages --
@@ -343,6 +417,7 @@ test_kernel() {
 		: "${SMT_KARCH:=x86_64}" "${SMT_KMAKE_ARGS:=}" "${SMT_KCHROOT:=}"
 		export SMT_KNAME SMT_KIMAGE SMT_KDIR SMT_KREL SMT_KMODDIR SMT_KAPPEND SMT_QEMU_OPTS \
 			SMT_KARCH SMT_KMAKE_ARGS SMT_KCHROOT
+		userland_for_arch "$SMT_KARCH" "$tap"
 		smt_say "$k: $SMT_KREL: building module (W=1) and guest image"
 		build_module sendmmsg_trace "$SMT_MODULE_SRC" "$kdir/module" "$kdir/module.log" \
 			"$kdir/module.tap" "module builds with W=1 without warnings on $k" &
@@ -353,7 +428,7 @@ test_kernel() {
 			cpid=$!
 		fi
 		stage=$kdir/initramfs-root
-		smt_image_stage "$SMT_BUILD/guest-root" "$stage" >"$kdir/image.log" 2>&1 ||
+		smt_image_stage "$(guest_root "$SMT_KARCH")" "$stage" >"$kdir/image.log" 2>&1 ||
 			tap_line "$tap" not-ok "guest image staged for $k" "log: $kdir/image.log"
 		wait "$mpid"
 		cat "$kdir/module.tap" >>"$tap"

@@ -47,8 +47,8 @@
 source "$(dirname "${BASH_SOURCE[0]}")/vm/lib.sh"
 
 # "debug" last: tests/check.sh builds it in the background (niced) while the
-# three Debian kernels are tested.
-SMT_ALL_KERNELS=${SMT_ALL_KERNELS:-"5.10 6.1 6.12 6.12-rt newest debug"}
+# Debian kernels are tested.
+SMT_ALL_KERNELS=${SMT_ALL_KERNELS:-"5.10 6.1 6.12 6.12-rt newest arm64 debug"}
 SMT_DEBIAN_SUITE=${SMT_DEBIAN_SUITE:-bookworm}
 SMT_APT_MAX_AGE=${SMT_APT_MAX_AGE:-21600}
 

@@ -12,8 +12,17 @@
 #       "guest finished (<kernel>/<suite>)"  SMT-GUEST-DONE seen, in time
 #       "kernel log clean (<kernel>/<suite>)" no line of console.log matches
 #                                             tests/vm/log-patterns
-# Environment: SMT_KIMAGE, SMT_KNAME, SMT_KAPPEND, SMT_QEMU_OPTS (kernel
-# block), SMT_SUITE_NAME, SMT_QEMU_MEM (default 1G), SMT_STALL_SECONDS.
+# Environment: SMT_KIMAGE, SMT_KNAME, SMT_KAPPEND, SMT_QEMU_OPTS, SMT_KARCH
+# (kernel block), SMT_SUITE_NAME, SMT_QEMU_MEM (default 1G),
+# SMT_STALL_SECONDS, SMT_HOST_ROOT (what the guest sees at /host over 9p:
+# default /, the build machine's root; an arm64 root for arm64 guests).
+#
+# Per architecture (SMT_KARCH):
+#   x86_64  qemu-system-x86_64, console ttyS0, TAP on a second 16550 (ttyS1)
+#   arm64   qemu-system-aarch64 -M virt -cpu max: the machine has one PL011
+#           UART (ttyAMA0, the console); the TAP stream goes to a virtio
+#           console port (hvc0, module virtio_console), which tests/vm/init
+#           picks by the machine's architecture
 
 # Lines after which a guest that has gone quiet is not expected to recover.
 SMT_FATAL_RE='BUG:|Oops|general protection fault|kernel BUG at|Kernel panic|double fault|stack guard page'
@@ -58,29 +67,64 @@ smt_run_qemu() {
 	wait "$qpid"
 }
 
+# smt_qemu_cmd OUTDIR SMP TCG_THREAD: sets the caller's qemu array for
+# SMT_KARCH.
+smt_qemu_cmd() {
+	local out=$1 smp=$2 tcg_thread=$3 append="panic=-1 loglevel=7 noirqdebug kasan_multi_shot"
+	local virtfs="local,path=${SMT_HOST_ROOT:-/},mount_tag=host,security_model=none,readonly=on,multidevs=remap"
+	# shellcheck disable=SC2054  # the commas are QEMU's
+	case ${SMT_KARCH:-x86_64} in
+	x86_64)
+		qemu=(
+			qemu-system-x86_64 -accel "tcg${tcg_thread:+,thread=$tcg_thread}" -m "${SMT_QEMU_MEM:-1G}"
+			-smp "$smp,sockets=$smp,cores=1,threads=1"
+			-nographic -nodefaults -no-user-config -no-reboot
+			-kernel "$SMT_KIMAGE" -initrd "$out/initramfs.cpio.gz"
+			-append "console=ttyS0 $append ${SMT_KAPPEND:-}"
+			-chardev "file,id=con,path=$out/console.log"
+			-chardev "file,id=tap,path=$out/tap.log"
+			-serial chardev:con -serial chardev:tap
+			-virtfs "$virtfs"
+			-device virtio-rng-pci
+		)
+		;;
+	arm64)
+		# pauth-impdef=on: pointer authentication (the kernel signs return
+		# addresses) with QEMU's cheap implementation-defined algorithm
+		# instead of QARMA, which under TCG costs a large share of the time.
+		qemu=(
+			qemu-system-aarch64 -M virt -cpu max,pauth-impdef=on
+			-accel "tcg${tcg_thread:+,thread=$tcg_thread}" -m "${SMT_QEMU_MEM:-1G}"
+			-smp "$smp,sockets=$smp,cores=1,threads=1"
+			-nographic -nodefaults -no-user-config -no-reboot
+			-kernel "$SMT_KIMAGE" -initrd "$out/initramfs.cpio.gz"
+			-append "console=ttyAMA0 $append ${SMT_KAPPEND:-}"
+			-chardev "file,id=con,path=$out/console.log"
+			-chardev "file,id=tap,path=$out/tap.log"
+			-serial chardev:con
+			-device virtio-serial-pci -device virtconsole,chardev=tap
+			-virtfs "$virtfs"
+			-device virtio-rng-pci
+		)
+		;;
+	*)
+		# (the boot then fails with this message in its verdict)
+		qemu=(sh -c 'echo "SMT_KARCH=$1: x86_64 or arm64" >&2; exit 1' sh "$SMT_KARCH")
+		;;
+	esac
+}
+
 smt_boot() {
 	local out=$1 smp=$2 tmo=$3 tcg_thread=${4:-} id="$SMT_KNAME/$SMT_SUITE_NAME" start rc secs
 	local -a qemu
-	rm -f "$out"/{console.log,tap.log,qemu.log,harness.tap,boot-seconds}
+	rm -f "$out"/{console.log,console.try1.log,tap.log,qemu.log,harness.tap,boot-seconds}
 	: >"$out/console.log"
 	: >"$out/tap.log"
 	# noirqdebug: on PREEMPT_RT the 8250's interrupt handler runs in a
 	# thread, and under TCG it often finds nothing to do; the spurious-IRQ
 	# detector then disables IRQ 3 ("irq 3: nobody cared") and the rest of
 	# the TAP stream on ttyS1 never leaves the guest.
-	# shellcheck disable=SC2054  # the commas are QEMU's
-	qemu=(
-		qemu-system-x86_64 -accel "tcg${tcg_thread:+,thread=$tcg_thread}" -m "${SMT_QEMU_MEM:-1G}"
-		-smp "$smp,sockets=$smp,cores=1,threads=1"
-		-nographic -nodefaults -no-user-config -no-reboot
-		-kernel "$SMT_KIMAGE" -initrd "$out/initramfs.cpio.gz"
-		-append "console=ttyS0 panic=-1 loglevel=7 noirqdebug kasan_multi_shot ${SMT_KAPPEND:-}"
-		-chardev "file,id=con,path=$out/console.log"
-		-chardev "file,id=tap,path=$out/tap.log"
-		-serial chardev:con -serial chardev:tap
-		-virtfs local,path=/,mount_tag=host,security_model=none,readonly=on,multidevs=remap
-		-device virtio-rng-pci
-	)
+	smt_qemu_cmd "$out" "$smp" "$tcg_thread"
 	# shellcheck disable=SC2206
 	[[ -n ${SMT_QEMU_OPTS:-} ]] && qemu+=($SMT_QEMU_OPTS)
 	printf '%q ' "${qemu[@]}" >"$out/qemu.cmd"
@@ -88,12 +132,25 @@ smt_boot() {
 	start=$(smt_now)
 	smt_run_qemu "$out" "$tmo"
 	rc=$?
+	# A kernel that died before /init ran none of our code (the module is
+	# loaded by the suite): boot once more, keep the first console log and
+	# say so in the verdicts.  A second early death fails as usual.
+	local retried=''
+	if ! grep -q 'smt-init: kernel' "$out/console.log"; then
+		mv "$out/console.log" "$out/console.try1.log"
+		: >"$out/console.log"
+		: >"$out/tap.log"
+		retried="# note: the first boot died before /init (status $rc, see $out/console.try1.log): booted again"
+		smt_run_qemu "$out" "$tmo"
+		rc=$?
+	fi
 	secs=$(smt_elapsed "$start")
 	echo "$secs" >"$out/boot-seconds"
 	# TAP lines must not carry the \r a cooked tty would add.
 	sed -i 's/\r$//' "$out/tap.log"
 
 	{
+		[[ -n $retried ]] && echo "$retried"
 		if grep -qx 'SMT-GUEST-DONE' "$out/tap.log" && ((rc != 124 && rc != 125 && rc != 137)); then
 			echo "ok - guest finished ($id)"
 		else

@@ -60,16 +60,30 @@ smt_image_kmods() {
 	done
 }
 
-# smt_image_common DIR: the kernel-independent part of the guest root
-# (busybox, /init, scripts, guest programs, reader), staged once per run.
-# Uses SMT_GUEST_BIN (guest programs), SMT_READER_BIN (may be empty),
-# CANARY_DIR (the canary's directory under the repository, if any).
+# Modules an arm64 guest needs as well: its TAP channel is a virtio console
+# port (see tests/vm/boot.sh).
+SMT_GUEST_KMODS_ARM64=${SMT_GUEST_KMODS_ARM64:-"virtio_console"}
+
+# smt_image_common DIR [ARCH]: the kernel-independent part of the guest root
+# (busybox, /init, scripts, guest programs, reader), staged once per run and
+# architecture (ARCH: x86_64, the default, or arm64).
+# Uses SMT_GUEST_BIN (guest programs), SMT_READER_BIN (may be empty), both
+# built for ARCH, CANARY_DIR (the canary's directory under the repository,
+# if any).
 smt_image_common() {
-	local stage=$1 l
+	local stage=$1 arch=${2:-x86_64} l bb
+	case $arch in
+	x86_64) bb=/bin/busybox ;;
+	# busybox-static:arm64 from the archive (tests/kernels.d/arm64.sh)
+	arm64) bb=$(smt_arm64_busybox) || return 1 ;;
+	*) echo "smt_image_common: ARCH=$arch: x86_64 or arm64" >&2; return 1 ;;
+	esac
 	rm -rf "$stage"
 	mkdir -p "$stage"/{bin,sbin,usr/bin,usr/sbin,lib,etc,proc,sys,dev,tmp,run,host,root,var/tmp,tests/bin,tests/lib}
-	cp /bin/busybox "$stage/bin/busybox"
-	# applet links, made by one process
+	cp "$bb" "$stage/bin/busybox"
+	# applet links, made by one process.  The list is the build machine's
+	# busybox's: the same Debian version and configuration as the arm64
+	# one, which cannot run here.
 	busybox --list-full | grep -vx 'bin/busybox' |
 		(cd "$stage" && xargs -n 64 sh -c 'for l; do [ -e "$l" ] || ln -s /bin/busybox "$l"; done' sh)
 	install -m 0755 "$SMT_ROOT/tests/vm/init" "$stage/init"
@@ -108,9 +122,10 @@ smt_image_common() {
 # smt_image_stage COMMON STAGE: a copy of COMMON plus the 9p modules of the
 # kernel described by SMT_KREL / SMT_KMODDIR.
 smt_image_stage() {
-	local common=$1 stage=$2
+	local common=$1 stage=$2 SMT_GUEST_KMODS=$SMT_GUEST_KMODS
 	rm -rf "$stage"
 	cp -a "$common" "$stage" || return 1
+	[[ ${SMT_KARCH:-x86_64} == arm64 ]] && SMT_GUEST_KMODS+=" $SMT_GUEST_KMODS_ARM64"
 	smt_image_kmods "$stage" "$SMT_KMODDIR" "$SMT_KREL"
 }
 

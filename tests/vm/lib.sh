@@ -28,7 +28,7 @@ SMT_HOST_PACKAGES=(
 	gcc-arm-linux-gnueabihf libc6-dev-armhf-cross qemu-system-arm
 	jq python3 gcc gcc-12 make dwarves libelf1 xz-utils zstd gzip util-linux
 	coreutils findutils gawk sed grep dpkg apt strace dkms openssl perl
-	linux-source-6.1 cppcheck
+	linux-source-6.1 cppcheck tshark mandoc
 )
 
 # smt_install_missing PKG...: apt-get install only the packages that are not
